@@ -1,0 +1,42 @@
+import type { MediaLimits } from '../media/limits.ts';
+
+export type LogLevel = 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
+
+export type DatabaseConfig =
+  /** No DATABASE_URL: real Postgres in WASM, stored under the data dir. */
+  | { kind: 'pglite'; dataDir: string }
+  | { kind: 'postgres'; url: string };
+
+/** Same shape as `BlobStoreSettings` in src/blobs, so the composition root passes it straight through. */
+export type BlobsConfig =
+  | { kind: 'fs'; rootDir: string }
+  | {
+      kind: 's3';
+      bucket: string;
+      endpoint?: string;
+      region: string;
+      accessKeyId: string;
+      secretAccessKey: string;
+      forcePathStyle: boolean;
+    };
+
+export interface Config {
+  /** Absolute; holds the embedded database and filesystem blobs when those are not configured elsewhere. */
+  dataDir: string;
+  database: DatabaseConfig;
+  blobs: BlobsConfig;
+  server: { host: string; port: number };
+  limits: MediaLimits;
+  workers: { concurrency: number; detectorTimeoutMs: number; jobRetries: number };
+  /** Defaults; a tenant's own webhook settings in the database override them. */
+  webhooks: { url?: string; secret?: string };
+  /** Shared feature state when several nodes run; null = in memory. */
+  redis: { url: string } | null;
+  log: { level: LogLevel };
+  /** Where each setting came from, keyed by environment variable name: for `describeConfig` and support. */
+  sources: Readonly<Record<string, ConfigSource>>;
+  /** The config file that was read, if any. */
+  file?: string;
+}
+
+export type ConfigSource = 'env' | 'file' | 'default';
