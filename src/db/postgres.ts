@@ -1,0 +1,65 @@
+import pg from 'pg';
+import type { Database, Queryable, Row } from './database.ts';
+
+// int8 (counts, byte sizes) as JS numbers: our values stay far below 2^53.
+pg.types.setTypeParser(pg.types.builtins.INT8, (value: string) => Number(value));
+
+export async function openPostgres(connectionString: string, poolSize = 10): Promise<Database> {
+  const pool = new pg.Pool({ connectionString, max: poolSize });
+  // Fail fast with a clear error when the server is not there.
+  const probe = await pool.connect();
+  probe.release();
+  const wrap = (target: pg.Pool | pg.PoolClient): Queryable => ({
+    async query<R extends object = Row>(sql: string, params: readonly unknown[] = []): Promise<R[]> {
+      const result = await target.query(sql, params as unknown[]);
+      return result.rows as R[];
+    },
+  });
+  const base = wrap(pool);
+  let listener: pg.PoolClient | undefined;
+  const handlers = new Map<string, Set<(payload: string) => void>>();
+  return {
+    kind: 'postgres',
+    query: base.query,
+    exec: async (sql) => {
+      await pool.query(sql);
+    },
+    transaction: async (work) => {
+      const client = await pool.connect();
+      try {
+        await client.query('BEGIN');
+        const result = await work(wrap(client));
+        await client.query('COMMIT');
+        return result;
+      } catch (error) {
+        await client.query('ROLLBACK').catch(() => undefined);
+        throw error;
+      } finally {
+        client.release();
+      }
+    },
+    listen: async (channel, onPayload) => {
+      if (!listener) {
+        listener = await pool.connect();
+        listener.on('notification', (message) => {
+          for (const handler of handlers.get(message.channel) ?? []) handler(message.payload ?? '');
+        });
+      }
+      let set = handlers.get(channel);
+      if (!set) {
+        set = new Set();
+        handlers.set(channel, set);
+        await listener.query(`LISTEN ${pg.escapeIdentifier(channel)}`);
+      }
+      set.add(onPayload);
+      return async () => {
+        set.delete(onPayload);
+      };
+    },
+    sqlExecutor: () => ({ executeSql: async (text, values) => ({ rows: (await pool.query(text, values)).rows }) }),
+    close: async () => {
+      listener?.release();
+      await pool.end();
+    },
+  };
+}

@@ -1,0 +1,180 @@
+import type { PriorUpload, Signal } from '../detectors/types.ts';
+import type { Verdict } from '../policy/evaluate.ts';
+import type { Scores } from '../policy/scores.ts';
+import { queryOne, type Queryable } from './database.ts';
+
+export type UploadStatus = 'received' | 'processing' | 'done' | 'error';
+
+export interface UploadRow {
+  id: string;
+  tenant_id: string;
+  sha256: string;
+  blob_key: string;
+  file_name: string | null;
+  declared_mime: string | null;
+  mime: string | null;
+  media_kind: string | null;
+  bytes: number;
+  width: number | null;
+  height: number | null;
+  duration_s: number | null;
+  contributor_id: string | null;
+  device_id: string | null;
+  task_id: string | null;
+  client_ip: string | null;
+  captured_at: Date | null;
+  received_at: Date;
+  status: UploadStatus;
+  attempts: number;
+  error_code: string | null;
+  error_message: string | null;
+  fingerprints: Record<string, unknown> | null;
+  scores: Scores | null;
+  processed_at: Date | null;
+  idempotency_key: string | null;
+}
+
+export interface NewUpload {
+  id: string;
+  tenantId: string;
+  sha256: string;
+  blobKey: string;
+  bytes: number;
+  fileName?: string | undefined;
+  declaredMime?: string | undefined;
+  contributorId?: string | undefined;
+  deviceId?: string | undefined;
+  taskId?: string | undefined;
+  clientIp?: string | undefined;
+  capturedAt?: Date | undefined;
+  idempotencyKey?: string | undefined;
+}
+
+/** Inserts the upload; with an idempotency key a repeat returns the first upload instead. */
+export async function insertUpload(db: Queryable, u: NewUpload): Promise<{ row: UploadRow; created: boolean }> {
+  const rows = await db.query<UploadRow>(
+    `INSERT INTO uploads (id, tenant_id, sha256, blob_key, bytes, file_name, declared_mime, contributor_id, device_id, task_id,
+       client_ip, captured_at, idempotency_key)
+     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)
+     ON CONFLICT (tenant_id, idempotency_key) DO NOTHING
+     RETURNING *`,
+    [
+      u.id, u.tenantId, u.sha256, u.blobKey, u.bytes, u.fileName ?? null, u.declaredMime ?? null, u.contributorId ?? null,
+      u.deviceId ?? null, u.taskId ?? null, u.clientIp ?? null, u.capturedAt ?? null, u.idempotencyKey ?? null,
+    ],
+  );
+  if (rows[0]) return { row: rows[0], created: true };
+  const existing = await queryOne<UploadRow>(db, 'SELECT * FROM uploads WHERE tenant_id = $1 AND idempotency_key = $2', [u.tenantId, u.idempotencyKey]);
+  return { row: existing!, created: false };
+}
+
+export async function getUpload(db: Queryable, tenantId: string, id: string): Promise<UploadRow | undefined> {
+  return queryOne<UploadRow>(db, 'SELECT * FROM uploads WHERE tenant_id = $1 AND id = $2', [tenantId, id]);
+}
+
+/** For workers, which receive the id from the queue; the tenant comes with the row. */
+export async function getUploadById(db: Queryable, id: string): Promise<UploadRow | undefined> {
+  return queryOne<UploadRow>(db, 'SELECT * FROM uploads WHERE id = $1', [id]);
+}
+
+export async function markProcessing(db: Queryable, id: string): Promise<UploadRow | undefined> {
+  return queryOne<UploadRow>(
+    db,
+    `UPDATE uploads SET status = 'processing', attempts = attempts + 1 WHERE id = $1 AND status IN ('received', 'processing') RETURNING *`,
+    [id],
+  );
+}
+
+export interface UploadResult {
+  uploadId: string;
+  tenantId: string;
+  status: 'done' | 'error';
+  media?: { mime: string; kind: string; width: number; height: number; durationS?: number | undefined };
+  error?: { code: string; message: string };
+  fingerprints?: Record<string, unknown>;
+  signals: Signal[];
+  scores: Scores | null;
+  verdict: Verdict;
+}
+
+/**
+ * Records the outcome. The verdict's primary key makes this exactly-once: a second worker that
+ * processed the same upload (after a crash or a lost lease) finds the verdict there and writes nothing.
+ * Returns false when another run had already recorded a verdict.
+ */
+export async function recordResult(tx: Queryable, r: UploadResult): Promise<boolean> {
+  const inserted = await tx.query(
+    `INSERT INTO verdicts (upload_id, tenant_id, decision, reasons, scores, policy_version) VALUES ($1, $2, $3, $4, $5, $6)
+     ON CONFLICT (upload_id) DO NOTHING RETURNING upload_id`,
+    [r.uploadId, r.tenantId, r.verdict.decision, JSON.stringify(r.verdict.reasons), JSON.stringify(r.scores ?? {}), r.verdict.policy_version],
+  );
+  if (inserted.length === 0) return false;
+  for (const s of r.signals) {
+    await tx.query('INSERT INTO signals (tenant_id, upload_id, code, score, severity, message, evidence) VALUES ($1, $2, $3, $4, $5, $6, $7)', [
+      r.tenantId, r.uploadId, s.code, s.score, s.severity, s.message, s.evidence ? JSON.stringify(s.evidence) : null,
+    ]);
+  }
+  await tx.query(
+    `UPDATE uploads SET status = $2, mime = COALESCE($3, mime), media_kind = COALESCE($4, media_kind), width = COALESCE($5, width),
+       height = COALESCE($6, height), duration_s = COALESCE($7, duration_s), error_code = $8, error_message = $9,
+       fingerprints = $10, scores = $11, processed_at = now()
+     WHERE id = $1`,
+    [
+      r.uploadId, r.status, r.media?.mime ?? null, r.media?.kind ?? null, r.media?.width ?? null, r.media?.height ?? null,
+      r.media?.durationS ?? null, r.error?.code ?? null, r.error?.message ?? null,
+      r.fingerprints ? JSON.stringify(r.fingerprints) : null, r.scores ? JSON.stringify(r.scores) : null,
+    ],
+  );
+  return true;
+}
+
+export interface StoredSignal extends Signal {
+  id: number;
+}
+
+export async function signalsOf(db: Queryable, tenantId: string, uploadId: string): Promise<StoredSignal[]> {
+  const rows = await db.query<StoredSignal & { evidence: Record<string, unknown> | null }>(
+    'SELECT id, code, score, severity, message, evidence FROM signals WHERE tenant_id = $1 AND upload_id = $2 ORDER BY id',
+    [tenantId, uploadId],
+  );
+  return rows.map((r) => (r.evidence === null ? { id: r.id, code: r.code, score: r.score, severity: r.severity, message: r.message } : r));
+}
+
+export interface VerdictRow {
+  decision: Verdict['decision'];
+  reasons: string[];
+  scores: Scores;
+  policy_version: number;
+  decided_at: Date;
+}
+
+export async function verdictOf(db: Queryable, tenantId: string, uploadId: string): Promise<VerdictRow | undefined> {
+  return queryOne<VerdictRow>(db, 'SELECT decision, reasons, scores, policy_version, decided_at FROM verdicts WHERE tenant_id = $1 AND upload_id = $2', [
+    tenantId,
+    uploadId,
+  ]);
+}
+
+/** Earlier uploads of the same tenant with the same bytes, for `dup.exact`. */
+export async function priorUploadsBySha256(db: Queryable, tenantId: string, sha256: string, excludeId?: string): Promise<PriorUpload[]> {
+  const rows = await db.query<{ id: string; contributor_id: string | null; received_at: Date; decision: string | null }>(
+    `SELECT u.id, u.contributor_id, u.received_at, v.decision
+       FROM uploads u LEFT JOIN verdicts v ON v.upload_id = u.id
+      WHERE u.tenant_id = $1 AND u.sha256 = $2 AND u.id <> $3
+      ORDER BY u.received_at, u.id LIMIT 50`,
+    [tenantId, sha256, excludeId ?? '00000000-0000-0000-0000-000000000000'],
+  );
+  return rows.map((r) => ({ uploadId: r.id, contributorId: r.contributor_id, receivedAt: new Date(r.received_at), decision: r.decision }));
+}
+
+export async function listUploads(
+  db: Queryable,
+  tenantId: string,
+  filter: { status?: UploadStatus; contributorId?: string; limit: number; before?: Date },
+): Promise<UploadRow[]> {
+  return db.query<UploadRow>(
+    `SELECT * FROM uploads WHERE tenant_id = $1 AND ($2::text IS NULL OR status = $2) AND ($3::uuid IS NULL OR contributor_id = $3)
+       AND ($4::timestamptz IS NULL OR received_at < $4) ORDER BY received_at DESC, id LIMIT $5`,
+    [tenantId, filter.status ?? null, filter.contributorId ?? null, filter.before ?? null, filter.limit],
+  );
+}

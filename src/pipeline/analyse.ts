@@ -1,0 +1,104 @@
+import { createHash } from 'node:crypto';
+import { isTollgateError, toTollgateError } from '../errors.ts';
+import { openMedia } from '../media/open.ts';
+import type { MediaLimits } from '../media/limits.ts';
+import type { MediaView } from '../media/types.ts';
+import { runDetectors, type DetectorRun } from '../detectors/run.ts';
+import type { Detector, DetectorLookups, Signal, UploadFacts } from '../detectors/types.ts';
+import { evaluate, verdictForMediaError, type Verdict } from '../policy/evaluate.ts';
+import type { Policy } from '../policy/spec.ts';
+import type { Scores } from '../policy/scores.ts';
+
+export interface Fingerprints {
+  pdq?: { hash: string; quality: number };
+  phash?: string;
+  dhash?: string;
+  [name: string]: unknown;
+}
+
+export type Fingerprinter = (view: MediaView) => Promise<Fingerprints>;
+
+export interface AnalysisDeps {
+  detectors: readonly Detector[];
+  policy: Policy;
+  limits: MediaLimits;
+  detectorTimeoutMs: number;
+  fingerprint: Fingerprinter;
+}
+
+/** The object `tollgate inspect --json` prints and the API returns (see DESIGN.md, "Contracts"). */
+export interface AnalysisReport {
+  file?: string;
+  sha256: string;
+  media: { type: string; mime: string; format: string; width: number; height: number; bytes: number; duration_s?: number; frames?: number };
+  fingerprints: Fingerprints;
+  signals: Signal[];
+  scores: Scores;
+  verdict: Verdict;
+  timings?: { total_ms: number; detectors: DetectorRun[] };
+}
+
+export interface AnalysisFailure {
+  file?: string;
+  sha256: string;
+  error: { code: string; message: string };
+  verdict: Verdict;
+}
+
+export type AnalysisResult = ({ ok: true } & AnalysisReport) | ({ ok: false } & AnalysisFailure);
+
+/** One upload through media → fingerprints → detectors → policy. Never throws for bad bytes. */
+export async function analyse(
+  bytes: Buffer,
+  facts: UploadFacts,
+  lookups: DetectorLookups,
+  deps: AnalysisDeps,
+  fileName?: string,
+): Promise<AnalysisResult> {
+  const started = performance.now();
+  let view: MediaView;
+  try {
+    view = await openMedia(bytes, deps.limits);
+  } catch (thrown) {
+    if (!isTollgateError(thrown) || !thrown.code.startsWith('media.')) throw thrown;
+    return {
+      ok: false,
+      ...(fileName ? { file: fileName } : {}),
+      sha256: createHash('sha256').update(bytes).digest('hex'),
+      error: { code: thrown.code, message: thrown.message },
+      verdict: verdictForMediaError(deps.policy, thrown.code),
+    };
+  }
+  const [fingerprints, detection] = await Promise.all([
+    deps.fingerprint(view).catch((thrown): Fingerprints => ({ error: toTollgateError(thrown, 'detector.failed').toJSON() })),
+    runDetectors(deps.detectors, view, { upload: facts, lookups }, deps.detectorTimeoutMs),
+  ]);
+  const { verdict, scores } = evaluate(deps.policy, detection.signals);
+  const info = view.info;
+  return {
+    ok: true,
+    ...(fileName ? { file: fileName } : {}),
+    sha256: view.sha256,
+    media: {
+      type: info.kind,
+      mime: info.mime,
+      format: info.format,
+      width: info.width,
+      height: info.height,
+      bytes: info.bytes,
+      ...(info.durationS !== undefined ? { duration_s: info.durationS } : {}),
+      ...(info.frameCount > 1 ? { frames: info.frameCount } : {}),
+    },
+    fingerprints,
+    signals: detection.signals,
+    scores,
+    verdict,
+    timings: { total_ms: Math.round((performance.now() - started) * 10) / 10, detectors: detection.runs },
+  };
+}
+
+/** The contract shape without the internal `ok` flag. */
+export function toReport(result: AnalysisResult): AnalysisReport | AnalysisFailure {
+  const { ok: _ok, ...rest } = result;
+  return rest;
+}

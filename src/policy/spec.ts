@@ -1,0 +1,100 @@
+import { z } from 'zod';
+import { TollgateError } from '../errors.ts';
+
+export const DECISIONS = ['accept', 'review', 'reject'] as const;
+export type Decision = (typeof DECISIONS)[number];
+export const SCORE_NAMES = ['ai_generated', 'tampering', 'copyright_risk', 'duplicate', 'quality'] as const;
+export type ScoreName = (typeof SCORE_NAMES)[number];
+
+const action = z.enum(['accept', 'review', 'reject', 'ignore']);
+export type RuleAction = z.infer<typeof action>;
+const severity = z.enum(['info', 'low', 'medium', 'high', 'critical']);
+
+const rule = z
+  .object({
+    /** A signal code (`dup.exact`) or a family wildcard (`meta.*`). */
+    match: z.string().regex(/^[a-z_]+(\.[a-z_*]+)*$/, 'match must be a signal code like "dup.exact" or a wildcard like "meta.*"'),
+    min_score: z.number().min(0).max(1).optional(),
+    min_severity: severity.optional(),
+    /** Every key must equal the signal's evidence value (e.g. `{ "same_contributor": false }`). */
+    evidence: z.record(z.union([z.string(), z.number(), z.boolean(), z.null()])).optional(),
+    action,
+  })
+  .strict();
+
+const threshold = z.object({ review: z.number().min(0).max(1).optional(), reject: z.number().min(0).max(1).optional() }).strict();
+
+export const policySpecSchema = z
+  .object({
+    /** Evaluated in order; the first rule that matches a signal decides its action. */
+    rules: z.array(rule).default([]),
+    /** Action for signals no rule matched, by severity. */
+    severity_actions: z.record(severity, action).default({}),
+    /** Combined scores that trigger a decision on their own. `quality` is inverted: below `review`/`reject` triggers. */
+    score_thresholds: z.record(z.enum(SCORE_NAMES), threshold).default({}),
+    /** What to do with an upload whose bytes could not be read, by error code (`media.corrupt`) or `default`. */
+    media_errors: z.record(z.string(), z.enum(DECISIONS)).default({}),
+  })
+  .strict();
+
+export type PolicySpec = z.infer<typeof policySpecSchema>;
+export type PolicyRule = z.infer<typeof rule>;
+
+/** A policy as the evaluator uses it: the tenant's overrides merged over the defaults. */
+export interface Policy {
+  version: number;
+  rules: PolicyRule[];
+  severityActions: Record<z.infer<typeof severity>, RuleAction>;
+  scoreThresholds: Partial<Record<ScoreName, { review?: number; reject?: number }>>;
+  mediaErrors: Record<string, Decision>;
+}
+
+export const DEFAULT_POLICY_SPEC: PolicySpec = {
+  rules: [
+    { match: 'meta.summary', action: 'ignore' },
+    { match: 'provenance.*', action: 'ignore' },
+    { match: 'dup.exact', evidence: { same_contributor: false }, action: 'reject' },
+    { match: 'dup.exact', action: 'reject' },
+    { match: 'dup.cross_account', action: 'reject' },
+    { match: 'ref.match', evidence: { bank_kind: 'allow' }, action: 'ignore' },
+    { match: 'ref.match', action: 'reject' },
+    { match: 'quality.blank', min_score: 0.5, action: 'reject' },
+    { match: 'quality.too_small', min_score: 0.5, action: 'reject' },
+    { match: 'system.*', action: 'review' },
+  ],
+  severity_actions: { info: 'ignore', low: 'accept', medium: 'review', high: 'review', critical: 'reject' },
+  score_thresholds: { ai_generated: { review: 0.5, reject: 0.95 } },
+  media_errors: {
+    'media.empty': 'reject',
+    'media.archive': 'reject',
+    'media.active_content': 'reject',
+    'media.unsupported_type': 'reject',
+    'media.too_large': 'reject',
+    'media.too_many_pixels': 'reject',
+    'media.too_long': 'reject',
+    default: 'review',
+  },
+};
+
+export function parsePolicySpec(input: unknown): PolicySpec {
+  const parsed = policySpecSchema.safeParse(input);
+  if (!parsed.success) {
+    const problems = parsed.error.issues.map((i) => `${i.path.join('.') || '(root)'}: ${i.message}`).join('; ');
+    throw new TollgateError('input.invalid', `invalid policy: ${problems}`);
+  }
+  return parsed.data;
+}
+
+/** Tenant rules run before the defaults; thresholds and actions override key by key. */
+export function buildPolicy(version: number, override?: PolicySpec): Policy {
+  const base = DEFAULT_POLICY_SPEC;
+  return {
+    version,
+    rules: [...(override?.rules ?? []), ...base.rules],
+    severityActions: { ...base.severity_actions, ...override?.severity_actions } as Policy['severityActions'],
+    scoreThresholds: { ...base.score_thresholds, ...override?.score_thresholds },
+    mediaErrors: { ...base.media_errors, ...override?.media_errors },
+  };
+}
+
+export const DEFAULT_POLICY: Policy = buildPolicy(0);
