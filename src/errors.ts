@@ -15,6 +15,7 @@ export const ERROR_CODES = {
   'media.archive': 'the file is an archive, not media',
   'media.metadata_bomb': 'the metadata is oversized or self-referencing',
   'media.decoder_unavailable': 'no decoder for this format is installed',
+  'media.timeout': 'decoding did not finish in time or was aborted',
   // input validation and lookups
   'input.invalid': 'a request or argument failed validation',
   'input.not_found': 'the referenced object does not exist',
@@ -29,6 +30,7 @@ export const ERROR_CODES = {
   'detector.timeout': 'a detector did not finish in time',
   'detector.failed': 'a detector threw',
   'pipeline.failed': 'processing failed after all retries',
+  'webhook.failed': 'the webhook receiver did not accept the delivery',
 } as const;
 
 export type ErrorCode = keyof typeof ERROR_CODES;

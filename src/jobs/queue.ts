@@ -51,7 +51,6 @@ export class JobQueue {
       db: db.sqlExecutor(),
       schema: 'pgboss',
       maintenanceIntervalSeconds: this.#options.maintenanceIntervalSeconds,
-      monitorStateIntervalSeconds: undefined,
     });
     this.#boss.on('error', (error: Error) => {
       // pg-boss reports transient maintenance errors here; they must not crash the process.
@@ -84,7 +83,7 @@ export class JobQueue {
       singletonKey: uploadId,
       ...(tx ? { db: executorFor(tx) } : {}),
     });
-    this.#wake();
+    if (!tx) this.wake();
   }
 
   async enqueueWebhook(deliveryId: string, tx?: Queryable): Promise<void> {
@@ -92,7 +91,7 @@ export class JobQueue {
       singletonKey: deliveryId,
       ...(tx ? { db: executorFor(tx) } : {}),
     });
-    this.#wake();
+    if (!tx) this.wake();
   }
 
   /** Starts `concurrency` pollers, each handling one job at a time; a throw means retry (with backoff). */
@@ -120,8 +119,8 @@ export class JobQueue {
     await this.#boss.stop({ graceful, wait: true, close: false, timeout: 10_000 });
   }
 
-  /** In-process workers skip the polling interval when this process enqueued something. */
-  #wake(): void {
+  /** In-process workers skip the polling interval; call after committing a transaction that enqueued. */
+  wake(): void {
     for (const id of this.#workerIds) this.#boss.notifyWorker(id);
   }
 }

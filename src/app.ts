@@ -1,0 +1,89 @@
+import { createBlobStore, type BlobStore } from './blobs/index.ts';
+import type { Config } from './config/index.ts';
+import type { Database } from './db/database.ts';
+import { migrate } from './db/migrate.ts';
+import { openPglite } from './db/pglite.ts';
+import { latestPolicy } from './db/policies.ts';
+import { openPostgres } from './db/postgres.ts';
+import { builtInDetectors } from './detectors/catalogue.ts';
+import { DetectorRegistry } from './detectors/registry.ts';
+import { fingerprintMedia } from './pipeline/fingerprints.ts';
+import { JobQueue, type QueueOptions } from './jobs/queue.ts';
+import { startWorkers, type WorkerOptions } from './jobs/workers.ts';
+import type { AnalysisDeps } from './pipeline/analyse.ts';
+import { buildPolicy, DEFAULT_POLICY, type Policy } from './policy/spec.ts';
+import type { ProcessDeps } from './uploads/process.ts';
+
+/**
+ * The composition root: the one place that turns configuration into connected parts.
+ * Everything else receives what it needs as arguments.
+ */
+export interface Tollgate {
+  config: Config;
+  db: Database;
+  blobs: BlobStore;
+  queue: JobQueue;
+  detectors: DetectorRegistry;
+  process: ProcessDeps;
+  startWorkers(options?: Partial<WorkerOptions>): Promise<void>;
+  close(): Promise<void>;
+}
+
+/** What analysis needs without any store: `tollgate inspect`. */
+export function analysisDeps(config: Config, detectors = new DetectorRegistry(builtInDetectors())): Omit<AnalysisDeps, 'policy'> {
+  return {
+    detectors: detectors.list(),
+    limits: config.limits,
+    detectorTimeoutMs: config.workers.detectorTimeoutMs,
+    fingerprint: fingerprintMedia,
+  };
+}
+
+export async function openDatabase(config: Config): Promise<Database> {
+  return config.database.kind === 'postgres' ? openPostgres(config.database.url) : openPglite(`${config.dataDir}/pglite`);
+}
+
+export interface CreateOptions {
+  queue?: Partial<QueueOptions>;
+  /** An already open database (tests share one). */
+  db?: Database;
+}
+
+export async function createTollgate(config: Config, options: CreateOptions = {}): Promise<Tollgate> {
+  const db = options.db ?? (await openDatabase(config));
+  await migrate(db);
+  const blobs = createBlobStore(config.blobs);
+  const queue = new JobQueue(db, { retries: config.workers.jobRetries, ...options.queue });
+  await queue.start();
+  const detectors = new DetectorRegistry(builtInDetectors());
+  const policies = new Map<string, { policy: Policy; at: number }>();
+  const policyFor = async (tenantId: string): Promise<Policy> => {
+    const cached = policies.get(tenantId);
+    if (cached && Date.now() - cached.at < 5_000) return cached.policy;
+    const stored = await latestPolicy(db, tenantId);
+    const policy = stored ? buildPolicy(stored.version, stored.spec) : DEFAULT_POLICY;
+    policies.set(tenantId, { policy, at: Date.now() });
+    return policy;
+  };
+  const process: ProcessDeps = {
+    db,
+    blobs,
+    queue,
+    analysis: analysisDeps(config, detectors),
+    policyFor,
+    webhookDefaults: config.webhooks,
+  };
+  return {
+    config,
+    db,
+    blobs,
+    queue,
+    detectors,
+    process,
+    startWorkers: (workerOptions = {}) => startWorkers(process, { concurrency: config.workers.concurrency, ...workerOptions }),
+    close: async () => {
+      await queue.stop();
+      if (!options.db) await db.close();
+    },
+  };
+}

@@ -1,0 +1,65 @@
+import type { Database } from '../db/database.ts';
+import { newId } from '../db/ids.ts';
+import { upsertContributor, upsertDevice, upsertTask } from '../db/parties.ts';
+import { insertUpload } from '../db/uploads.ts';
+import type { BlobStore } from '../blobs/index.ts';
+import type { JobQueue } from '../jobs/queue.ts';
+import type { UploadFields } from './fields.ts';
+
+export interface IngestDeps {
+  db: Database;
+  blobs: BlobStore;
+  queue: JobQueue;
+}
+
+export interface StoredBlob {
+  key: string;
+  sha256: string;
+  bytes: number;
+}
+
+export interface IngestResult {
+  uploadId: string;
+  sha256: string;
+  /** False when the idempotency key matched an earlier upload. */
+  created: boolean;
+}
+
+/**
+ * Store → record → enqueue. The blob is written first (content-addressed, so a retry rewrites nothing);
+ * the upload row and its job commit in one transaction, so a crash at any point leaves either nothing
+ * to lose or a row whose job will run.
+ */
+export async function ingestUpload(deps: IngestDeps, tenantId: string, blob: StoredBlob, fields: UploadFields): Promise<IngestResult> {
+  const result = await deps.db.transaction(async (tx) => {
+    const contributor = fields.contributor_id ? await upsertContributor(tx, tenantId, fields.contributor_id) : undefined;
+    const device = fields.device ? await upsertDevice(tx, tenantId, fields.device) : undefined;
+    const task = fields.task_id
+      ? await upsertTask(tx, tenantId, fields.task_id, fields.task?.spec, fields.task?.given_at ? new Date(fields.task.given_at) : undefined)
+      : undefined;
+    const { row, created } = await insertUpload(tx, {
+      id: newId(),
+      tenantId,
+      sha256: blob.sha256,
+      blobKey: blob.key,
+      bytes: blob.bytes,
+      fileName: fields.file_name,
+      contributorId: contributor?.id,
+      deviceId: device?.id,
+      taskId: task?.id,
+      clientIp: fields.client_ip,
+      capturedAt: fields.captured_at ? new Date(fields.captured_at) : undefined,
+      idempotencyKey: fields.idempotency_key,
+    });
+    if (created) await deps.queue.enqueueUpload(row.id, tx);
+    return { uploadId: row.id, sha256: row.sha256, created };
+  });
+  deps.queue.wake();
+  return result;
+}
+
+/** Convenience for callers holding the bytes (CLI scan, tests). */
+export async function ingestBytes(deps: IngestDeps, tenantId: string, bytes: Buffer, fields: UploadFields): Promise<IngestResult> {
+  const stored = await deps.blobs.put(bytes);
+  return ingestUpload(deps, tenantId, { key: stored.key, sha256: stored.sha256, bytes: stored.bytes }, fields);
+}

@@ -1,0 +1,133 @@
+import { queryOne, type Database } from '../db/database.ts';
+import { getUploadById, markProcessing, recordResult, type UploadResult, type UploadRow } from '../db/uploads.ts';
+import type { BlobStore } from '../blobs/index.ts';
+import type { JobQueue } from '../jobs/queue.ts';
+import type { UploadFacts } from '../detectors/types.ts';
+import { analyse, type AnalysisDeps } from '../pipeline/analyse.ts';
+import type { Policy } from '../policy/spec.ts';
+import { openReviewItem } from '../review/items.ts';
+import { createDelivery } from '../webhooks/deliveries.ts';
+import { storeLookups } from './lookups.ts';
+
+export const VERDICT_CHANNEL = 'tollgate_verdict';
+
+export interface ProcessDeps {
+  db: Database;
+  blobs: BlobStore;
+  queue: JobQueue;
+  analysis: Omit<AnalysisDeps, 'policy'>;
+  policyFor(tenantId: string): Promise<Policy>;
+  webhookDefaults?: { url?: string | undefined; secret?: string | undefined };
+}
+
+export type ProcessOutcome = 'decided' | 'already_decided' | 'missing';
+
+/**
+ * Analyses one stored upload and records its verdict. Safe to run twice for the same upload
+ * (after a crash or a lost lease): the second run finds the verdict and changes nothing.
+ */
+export async function processUpload(deps: ProcessDeps, uploadId: string): Promise<ProcessOutcome> {
+  const upload = await getUploadById(deps.db, uploadId);
+  if (!upload) return 'missing';
+  if (await hasVerdict(deps, uploadId)) return 'already_decided';
+  await markProcessing(deps.db, uploadId);
+  const [bytes, facts, policy] = await Promise.all([deps.blobs.get(upload.blob_key), factsFor(deps, upload), deps.policyFor(upload.tenant_id)]);
+  const result = await analyse(bytes, facts, storeLookups(deps.db, upload.tenant_id, upload.id), { ...deps.analysis, policy }, upload.file_name ?? undefined);
+  const record: UploadResult = result.ok
+    ? {
+        uploadId,
+        tenantId: upload.tenant_id,
+        status: 'done',
+        media: { mime: result.media.mime, kind: result.media.type, width: result.media.width, height: result.media.height, durationS: result.media.duration_s },
+        fingerprints: result.fingerprints,
+        signals: result.signals,
+        scores: result.scores,
+        verdict: result.verdict,
+      }
+    : { uploadId, tenantId: upload.tenant_id, status: 'error', error: result.error, signals: [], scores: null, verdict: result.verdict };
+  return (await commitResult(deps, upload, record)) ? 'decided' : 'already_decided';
+}
+
+/** The last retry failed (or the worker died on it): the upload ends as `error` and goes to review. */
+export async function recordProcessingFailure(deps: ProcessDeps, uploadId: string, error: { code: string; message: string }): Promise<void> {
+  const upload = await getUploadById(deps.db, uploadId);
+  if (!upload || (await hasVerdict(deps, uploadId))) return;
+  const policy = await deps.policyFor(upload.tenant_id);
+  await commitResult(deps, upload, {
+    uploadId,
+    tenantId: upload.tenant_id,
+    status: 'error',
+    error,
+    signals: [],
+    scores: null,
+    verdict: { decision: 'review', reasons: ['system.processing_failed'], policy_version: policy.version },
+  });
+}
+
+async function commitResult(deps: ProcessDeps, upload: UploadRow, record: UploadResult): Promise<boolean> {
+  let deliveryId: string | null = null;
+  const written = await deps.db.transaction(async (tx) => {
+    if (!(await recordResult(tx, record))) return false;
+    if (record.verdict.decision === 'review') {
+      await openReviewItem(tx, upload.tenant_id, upload.id, reviewPriority(record), record.verdict.reasons);
+    }
+    deliveryId = await createDelivery(
+      tx,
+      upload.tenant_id,
+      upload.id,
+      'upload.verdict',
+      {
+        upload_id: upload.id,
+        status: record.status,
+        sha256: upload.sha256,
+        verdict: { decision: record.verdict.decision, reasons: record.verdict.reasons },
+        scores: record.scores,
+        ...(record.error ? { error: record.error } : {}),
+      },
+      deps.webhookDefaults,
+    );
+    if (deliveryId) await deps.queue.enqueueWebhook(deliveryId, tx);
+    await tx.query('SELECT pg_notify($1, $2)', [VERDICT_CHANNEL, upload.id]);
+    return true;
+  });
+  if (deliveryId) deps.queue.wake();
+  return written;
+}
+
+/** Strongest risk first, so reviewers see the likeliest fraud at the top of the queue. */
+function reviewPriority(record: UploadResult): number {
+  if (!record.scores) return 0.5;
+  const { quality, ...risks } = record.scores;
+  return Math.max(1 - quality, ...Object.values(risks));
+}
+
+async function hasVerdict(deps: ProcessDeps, uploadId: string): Promise<boolean> {
+  return (await queryOne(deps.db, 'SELECT 1 FROM verdicts WHERE upload_id = $1', [uploadId])) !== undefined;
+}
+
+async function factsFor(deps: ProcessDeps, upload: UploadRow): Promise<UploadFacts> {
+  const device = upload.device_id
+    ? await queryOne<{ external_id: string; model: string | null; os: string | null; app_version: string | null }>(
+        deps.db,
+        'SELECT external_id, model, os, app_version FROM devices WHERE id = $1',
+        [upload.device_id],
+      )
+    : undefined;
+  const task = upload.task_id
+    ? await queryOne<{ id: string; spec: Record<string, unknown>; given_at: Date | null }>(deps.db, 'SELECT id, spec, given_at FROM tasks WHERE id = $1', [
+        upload.task_id,
+      ])
+    : undefined;
+  return {
+    tenantId: upload.tenant_id,
+    uploadId: upload.id,
+    ...(upload.contributor_id ? { contributorId: upload.contributor_id } : {}),
+    ...(device
+      ? { device: { externalId: device.external_id, ...(device.model ? { model: device.model } : {}), ...(device.os ? { os: device.os } : {}), ...(device.app_version ? { appVersion: device.app_version } : {}) } }
+      : {}),
+    ...(task ? { task: { id: task.id, spec: task.spec, ...(task.given_at ? { givenAt: new Date(task.given_at) } : {}) } } : {}),
+    ...(upload.client_ip ? { clientIp: upload.client_ip } : {}),
+    ...(upload.captured_at ? { capturedAt: new Date(upload.captured_at) } : {}),
+    receivedAt: new Date(upload.received_at),
+  };
+}
