@@ -24,9 +24,24 @@ export interface MediaInfo {
   hasAudio?: boolean;
   videoCodec?: string;
   audioCodec?: string;
+  /** Bytes found after the image's end marker (JPEG EOI, PNG IEND) that are not dangerous; see structure.ts. */
+  appended?: AppendedData;
+  /** Which decoder produced the pixels: sharp, heic-decode (libheif WASM) or ffmpeg. */
+  decoder?: 'sharp' | 'heic-decode' | 'ffmpeg';
 }
 
-/** Raw 8-bit pixels, row-major, interleaved channels. */
+/**
+ * Data after the end of an image. `video` is typical of motion photos (an MP4 appended to a JPEG/HEIC),
+ * `jpeg` of a second image (MPF previews are inside APP2, so this is unusual). Archives and markup are
+ * never reported here: they are rejected with `media.archive` / `media.active_content`.
+ */
+export interface AppendedData {
+  offset: number;
+  bytes: number;
+  kind: 'video' | 'jpeg' | 'unknown';
+}
+
+/** Raw 8-bit pixels, row-major, interleaved channels. Rasters are cached and shared: treat them as read-only. */
 export interface Raster {
   width: number;
   height: number;

@@ -1,0 +1,182 @@
+import { crc32 } from 'node:zlib';
+import { TollgateError } from '../errors.ts';
+import { findActiveMarkup } from './sniff.ts';
+import type { AppendedData } from './types.ts';
+
+/**
+ * Cheap structural checks that run before any decoder sees the bytes. They give precise error codes
+ * (a decoder only says "failed") and catch what decoders ignore: data appended after the image's end.
+ *
+ * Polyglot policy: bytes after JPEG EOI / PNG IEND are common and harmless (camera padding, Samsung and
+ * Google motion photos append an MP4), so they are reported as `info.appended`. Appended data a browser
+ * or unzip would act on is rejected: HTML/script/PHP → `media.active_content`, a ZIP/RAR/7z → `media.archive`.
+ * A ZIP end-of-central-directory record that ends exactly at the end of the file is rejected wherever it
+ * is, because that makes the whole upload a valid ZIP as well.
+ */
+export interface StructureReport {
+  /** Bytes after the image's end marker, when present. */
+  appended?: AppendedData;
+  /** JPEG APP1 "Exif" / TIFF payload for the metadata bomb guard; empty when none. */
+  exifSegments: Buffer[];
+  /** Total bytes of JPEG APPn / PNG ancillary chunks: metadata volume, for the bomb guard. */
+  metadataBytes: number;
+}
+
+export function checkStructure(bytes: Buffer, format: string): StructureReport {
+  rejectZipPolyglot(bytes);
+  if (format === 'jpeg') return checkJpeg(bytes);
+  if (format === 'png') return checkPng(bytes);
+  if (format === 'webp') return checkWebp(bytes);
+  if (format === 'tiff') return { exifSegments: [bytes], metadataBytes: 0 };
+  return { exifSegments: [], metadataBytes: 0 };
+}
+
+function rejectZipPolyglot(b: Buffer): void {
+  // EOCD is 22 bytes plus a comment of up to 65535 bytes, so it lives in the last 65557 bytes.
+  const from = Math.max(0, b.length - 65557);
+  let at = b.lastIndexOf('PK\x05\x06', b.length - 22, 'latin1');
+  while (at >= from) {
+    const commentLength = b.readUInt16LE(at + 20);
+    if (at + 22 + commentLength === b.length) {
+      throw new TollgateError('media.archive', 'the file is also a ZIP archive (polyglot)', { archive: 'zip', offset: at });
+    }
+    at = at > 0 ? b.lastIndexOf('PK\x05\x06', at - 1, 'latin1') : -1;
+  }
+}
+
+function classifyTrailer(b: Buffer, offset: number): AppendedData | undefined {
+  const tail = b.subarray(offset);
+  // Zero padding (some encoders fill to a block size) is not worth a flag.
+  if (tail.length === 0 || tail.every((x) => x === 0 || x === 0xff)) return undefined;
+  // Encoders pad to a block size before a second image (MPF previews); classify what follows the padding.
+  let start = 0;
+  while (start < tail.length && start < 1 << 20 && (tail[start] === 0 || tail[start] === 0xff)) start++;
+  if (tail[start] === 0xd8 && start > 0) start--;
+  const sig = tail.toString('latin1', start, start + 16);
+  if (sig.startsWith('PK\x03\x04') || sig.startsWith('Rar!') || sig.startsWith('7z\xbc\xaf')) {
+    throw new TollgateError('media.archive', 'an archive is appended after the image (polyglot)', { offset });
+  }
+  const text = tail.toString('latin1', 0, Math.min(tail.length, 64 * 1024)).toLowerCase();
+  const markup = findActiveMarkup(text);
+  if (markup) {
+    throw new TollgateError('media.active_content', `a ${markup} is appended after the image (polyglot)`, { offset, found: markup });
+  }
+  let kind: AppendedData['kind'] = 'unknown';
+  if (sig.slice(4, 8) === 'ftyp') kind = 'video';
+  else if (sig.startsWith('\xff\xd8\xff')) kind = 'jpeg';
+  return { offset, bytes: tail.length, kind };
+}
+
+/** Walks JPEG markers to SOS, then scans the entropy-coded data for the real EOI. */
+function checkJpeg(b: Buffer): StructureReport {
+  const exifSegments: Buffer[] = [];
+  let metadataBytes = 0;
+  let o = 2;
+  for (;;) {
+    // Fill bytes (0xFF padding) may precede any marker.
+    while (o < b.length && b[o] === 0xff && b[o + 1] === 0xff) o++;
+    if (o + 4 > b.length) throw new TollgateError('media.truncated', 'JPEG ends inside its headers');
+    if (b[o] !== 0xff) {
+      // A segment length off by a few bytes is common (libjpeg warns "extraneous bytes before marker" and
+      // resynchronises on the next 0xFF); do the same, but garbage with no marker at all is corrupt.
+      const next = b.indexOf(0xff, o);
+      if (next < 0 || next - o > 1024) throw new TollgateError('media.corrupt', `JPEG marker expected at byte ${o}`);
+      o = next;
+      continue;
+    }
+    const marker = b[o + 1] ?? 0;
+    if (marker === 0xd9) throw new TollgateError('media.corrupt', 'JPEG ends before any image data');
+    if (marker === 0x01 || (marker >= 0xd0 && marker <= 0xd7)) {
+      o += 2;
+      continue;
+    }
+    const length = b.readUInt16BE(o + 2);
+    if (length < 2) throw new TollgateError('media.corrupt', `JPEG segment with length ${length}`);
+    if (o + 2 + length > b.length) throw new TollgateError('media.truncated', 'JPEG ends inside a header segment');
+    if (marker >= 0xe0 && marker <= 0xef) {
+      metadataBytes += length;
+      if (marker === 0xe1 && b.toString('latin1', o + 4, o + 10) === 'Exif\0\0') exifSegments.push(b.subarray(o + 10, o + 2 + length));
+    }
+    o += 2 + length;
+    if (marker === 0xda) break;
+  }
+  // Progressive JPEGs have several scans; keep scanning past RSTn and further SOS/DHT segments to EOI.
+  for (;;) {
+    const at = b.indexOf(0xff, o);
+    if (at < 0 || at + 1 >= b.length) throw new TollgateError('media.truncated', 'JPEG has no end-of-image marker');
+    const next = b[at + 1] ?? 0;
+    if (next === 0xd9) return { exifSegments, metadataBytes, ...appended(classifyTrailer(b, at + 2)) };
+    o = at + 2;
+    // 0xFF00 is a stuffed byte, 0xFFD0-D7 restart markers, 0xFFFF fill; other markers have a length.
+    if (next !== 0x00 && next !== 0xff && !(next >= 0xd0 && next <= 0xd7) && at + 4 <= b.length) {
+      o = at + 2 + b.readUInt16BE(at + 2);
+    } else if (next === 0xff) o = at + 1;
+  }
+}
+
+const appended = (a: AppendedData | undefined): { appended?: AppendedData } => (a ? { appended: a } : {});
+
+const CRITICAL_PNG = new Set(['IHDR', 'PLTE', 'IDAT', 'IEND']);
+
+/** Walks PNG chunks: lengths, critical-chunk CRCs, IEND, and what follows it. */
+function checkPng(b: Buffer): StructureReport {
+  let o = 8;
+  let metadataBytes = 0;
+  let first = true;
+  for (;;) {
+    if (o + 8 > b.length) throw new TollgateError('media.truncated', 'PNG ends before IEND');
+    const length = b.readUInt32BE(o);
+    const type = b.toString('latin1', o + 4, o + 8);
+    if (!/^[A-Za-z]{4}$/.test(type)) throw new TollgateError('media.corrupt', `invalid PNG chunk type at byte ${o}`);
+    if (first && type !== 'IHDR') throw new TollgateError('media.corrupt', 'PNG does not start with IHDR');
+    first = false;
+    if (length > 0x7fffffff) throw new TollgateError('media.corrupt', `PNG chunk ${type} has length ${length}`);
+    if (o + 12 + length > b.length) throw new TollgateError('media.truncated', `PNG ends inside chunk ${type}`);
+    if (CRITICAL_PNG.has(type)) {
+      const stored = b.readUInt32BE(o + 8 + length);
+      if (crc32(b.subarray(o + 4, o + 8 + length)) !== stored) {
+        throw new TollgateError('media.corrupt', `PNG chunk ${type} fails its CRC check`, { chunk: type, offset: o });
+      }
+    } else metadataBytes += length;
+    o += 12 + length;
+    if (type === 'IEND') return { exifSegments: exifFromPng(b), metadataBytes, ...appended(classifyTrailer(b, o)) };
+  }
+}
+
+/** PNG eXIf chunk (a raw TIFF structure), for the bomb guard. */
+function exifFromPng(b: Buffer): Buffer[] {
+  const at = b.indexOf('eXIf', 8, 'latin1');
+  if (at < 4) return [];
+  const length = b.readUInt32BE(at - 4);
+  return [b.subarray(at + 4, Math.min(b.length, at + 4 + length))];
+}
+
+/** RIFF chunks of a WebP: (fourcc, payload). Stops at the RIFF size or the end of the bytes. */
+export function webpChunks(b: Buffer): { type: string; data: Buffer }[] {
+  const end = Math.min(b.length, 8 + b.readUInt32LE(4));
+  const chunks: { type: string; data: Buffer }[] = [];
+  for (let o = 12; o + 8 <= end; ) {
+    const size = b.readUInt32LE(o + 4);
+    chunks.push({ type: b.toString('latin1', o, o + 4), data: b.subarray(o + 8, Math.min(end, o + 8 + size)) });
+    o += 8 + size + (size & 1);
+  }
+  return chunks;
+}
+
+/** WebP EXIF payloads are raw TIFF, though some writers (ComfyUI) keep JPEG's "Exif\0\0" prefix. */
+export function webpExif(data: Buffer): Buffer {
+  return data.toString('latin1', 0, 6) === 'Exif\0\0' ? data.subarray(6) : data;
+}
+
+function checkWebp(b: Buffer): StructureReport {
+  const riffEnd = 8 + b.readUInt32LE(4);
+  if (riffEnd > b.length) throw new TollgateError('media.truncated', `WebP declares ${riffEnd} bytes but has ${b.length}`);
+  const exifSegments: Buffer[] = [];
+  let metadataBytes = 0;
+  for (const chunk of webpChunks(b)) {
+    if (chunk.type === 'EXIF' || chunk.type === 'XMP ' || chunk.type === 'ICCP') metadataBytes += chunk.data.length;
+    if (chunk.type === 'EXIF') exifSegments.push(webpExif(chunk.data));
+  }
+  // RIFF pads to an even size; one zero byte after it is not "appended data".
+  return { exifSegments, metadataBytes, ...appended(classifyTrailer(b, riffEnd)) };
+}
