@@ -157,11 +157,12 @@ const UNSUPPORTED: ReadonlyArray<[string, readonly number[]]> = [
 
 /** Markup that a browser or XML tool would interpret, found in `text` (lower-cased). */
 export function findActiveMarkup(text: string): string | undefined {
+  // Document kinds first, so an HTML page is reported as such rather than by the script inside it.
   const patterns: ReadonlyArray<[RegExp, string]> = [
-    [/<script[\s>/]/, 'script element'],
-    [/<\?php/, 'PHP code'],
-    [/<svg[\s>]/, 'SVG document'],
     [/<!doctype html|<html[\s>]|<head[\s>]|<body[\s>]|<iframe[\s>]|<object[\s>]|<embed[\s>]/, 'HTML document'],
+    [/<svg[\s>]/, 'SVG document'],
+    [/<\?php/, 'PHP code'],
+    [/<script[\s>/]/, 'script element'],
     [/javascript:/, 'javascript: URL'],
   ];
   for (const [re, what] of patterns) if (re.test(text)) return what;
@@ -174,7 +175,7 @@ function sniffText(b: Buffer): never {
   if (text.charCodeAt(0) === 0xfeff) text = text.slice(1);
   const trimmed = text.trimStart();
   const markup = findActiveMarkup(trimmed);
-  if (markup) throw new TollgateError('media.active_content', `the file is a ${markup}, not media`, { found: markup });
+  if (markup) throw new TollgateError('media.active_content', `the file is active content (${markup}), not media`, { found: markup });
   if (trimmed.startsWith('<?xml') || trimmed.startsWith('<')) {
     throw new TollgateError('media.unsupported_type', 'the file is an XML/markup document, not media');
   }

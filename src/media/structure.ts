@@ -49,9 +49,12 @@ function classifyTrailer(b: Buffer, offset: number): AppendedData | undefined {
   // Zero padding (some encoders fill to a block size) is not worth a flag.
   if (tail.length === 0 || tail.every((x) => x === 0 || x === 0xff)) return undefined;
   // Encoders pad to a block size before a second image (MPF previews); classify what follows the padding.
+  // An MP4 starts with its box size (often 00 00 00 xx), so it is recognised before padding is skipped.
   let start = 0;
-  while (start < tail.length && start < 1 << 20 && (tail[start] === 0 || tail[start] === 0xff)) start++;
-  if (tail[start] === 0xd8 && start > 0) start--;
+  if (tail.toString('latin1', 4, 8) !== 'ftyp') {
+    while (start < tail.length && start < 1 << 20 && (tail[start] === 0 || tail[start] === 0xff)) start++;
+    if (tail[start] === 0xd8 && start > 0) start--;
+  }
   const sig = tail.toString('latin1', start, start + 16);
   if (sig.startsWith('PK\x03\x04') || sig.startsWith('Rar!') || sig.startsWith('7z\xbc\xaf')) {
     throw new TollgateError('media.archive', 'an archive is appended after the image (polyglot)', { offset });
@@ -59,7 +62,7 @@ function classifyTrailer(b: Buffer, offset: number): AppendedData | undefined {
   const text = tail.toString('latin1', 0, Math.min(tail.length, 64 * 1024)).toLowerCase();
   const markup = findActiveMarkup(text);
   if (markup) {
-    throw new TollgateError('media.active_content', `a ${markup} is appended after the image (polyglot)`, { offset, found: markup });
+    throw new TollgateError('media.active_content', `active content (${markup}) is appended after the image (polyglot)`, { offset, found: markup });
   }
   let kind: AppendedData['kind'] = 'unknown';
   if (sig.slice(4, 8) === 'ftyp') kind = 'video';
