@@ -7,6 +7,7 @@ import { latestPolicy } from './db/policies.ts';
 import { openPostgres } from './db/postgres.ts';
 import { builtInDetectors } from './detectors/catalogue.ts';
 import { DetectorRegistry } from './detectors/registry.ts';
+import type { Detector } from './detectors/types.ts';
 import { fingerprintMedia } from './pipeline/fingerprints.ts';
 import { JobQueue, type QueueOptions } from './jobs/queue.ts';
 import { startWorkers, type WorkerOptions } from './jobs/workers.ts';
@@ -47,6 +48,8 @@ export interface CreateOptions {
   queue?: Partial<QueueOptions>;
   /** An already open database (tests share one). */
   db?: Database;
+  /** Detectors registered after the built-in ones (plugins, tests). */
+  extraDetectors?: readonly Detector[];
 }
 
 export async function createTollgate(config: Config, options: CreateOptions = {}): Promise<Tollgate> {
@@ -55,7 +58,7 @@ export async function createTollgate(config: Config, options: CreateOptions = {}
   const blobs = createBlobStore(config.blobs);
   const queue = new JobQueue(db, { retries: config.workers.jobRetries, ...options.queue });
   await queue.start();
-  const detectors = new DetectorRegistry(builtInDetectors());
+  const detectors = new DetectorRegistry([...builtInDetectors(), ...(options.extraDetectors ?? [])]);
   const policies = new Map<string, { policy: Policy; at: number }>();
   const policyFor = async (tenantId: string): Promise<Policy> => {
     const cached = policies.get(tenantId);

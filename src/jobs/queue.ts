@@ -19,7 +19,7 @@ export interface QueueOptions {
 
 export const DEFAULT_QUEUE_OPTIONS: QueueOptions = {
   retries: 3,
-  expireSeconds: 300,
+  expireSeconds: 120,
   retryDelaySeconds: 2,
   pollingIntervalSeconds: 0.5,
   maintenanceIntervalSeconds: 30,
@@ -66,15 +66,16 @@ export class JobQueue {
       retryBackoff: true,
       expireInSeconds: this.#options.expireSeconds,
     };
-    await this.#boss.createQueue(QUEUES.deadUpload, { name: QUEUES.deadUpload, retryLimit: 5, retryDelay: 5 });
-    await this.#boss.createQueue(QUEUES.processUpload, { name: QUEUES.processUpload, ...retry, deadLetter: QUEUES.deadUpload });
-    await this.#boss.createQueue(QUEUES.deliverWebhook, {
-      name: QUEUES.deliverWebhook,
-      retryLimit: 8,
-      retryDelay: 5,
-      retryBackoff: true,
-      expireInSeconds: 60,
-    });
+    // Queue settings are stored in the database; updating them on every start makes the current
+    // configuration win over whatever an earlier process created the queue with.
+    await this.#ensureQueue(QUEUES.deadUpload, { retryLimit: 5, retryDelay: 5 });
+    await this.#ensureQueue(QUEUES.processUpload, { ...retry, deadLetter: QUEUES.deadUpload });
+    await this.#ensureQueue(QUEUES.deliverWebhook, { retryLimit: 8, retryDelay: 5, retryBackoff: true, expireInSeconds: 60 });
+  }
+
+  async #ensureQueue(name: string, options: Omit<PgBoss.Queue, 'name'>): Promise<void> {
+    await this.#boss.createQueue(name, { name, ...options });
+    await this.#boss.updateQueue(name, { name, ...options });
   }
 
   /** Enqueues inside the caller's transaction when `tx` is given, so the job exists iff the row does. */

@@ -9,15 +9,20 @@ export const exactDuplicateDetector: Detector = {
     const earlier = (await lookups.uploadsBySha256(view.sha256)).filter((u) => u.uploadId !== upload.uploadId);
     const first = earlier[0];
     if (!first) return [];
-    const sameContributor = upload.contributorId !== undefined && first.contributorId === upload.contributorId;
-    const others = new Set(earlier.map((u) => u.contributorId).filter((c) => c !== upload.contributorId));
+    // Unknown when the app did not say who uploaded: then it is only "seen before".
+    const known = upload.contributorId !== undefined && first.contributorId !== null;
+    const sameContributor = known ? first.contributorId === upload.contributorId : null;
+    const others = new Set(earlier.map((u) => u.contributorId).filter((c) => c !== null && c !== upload.contributorId));
     const signal: Signal = {
       code: 'dup.exact',
       score: 1,
-      severity: sameContributor ? 'high' : 'critical',
-      message: sameContributor
-        ? `identical file uploaded before by the same contributor (${earlier.length}× earlier)`
-        : `identical file uploaded before by ${others.size === 1 ? 'another contributor' : `${others.size} other contributors`}`,
+      severity: sameContributor === false ? 'critical' : 'high',
+      message:
+        sameContributor === null
+          ? `identical file seen before (${earlier.length}× earlier)`
+          : sameContributor
+            ? `identical file uploaded before by the same contributor (${earlier.length}× earlier)`
+            : `identical file uploaded before by ${others.size <= 1 ? 'another contributor' : `${others.size} other contributors`}`,
       evidence: {
         matched_upload: first.uploadId,
         matched_at: first.receivedAt.toISOString(),

@@ -1,0 +1,43 @@
+import { readFile } from 'node:fs/promises';
+import { parseArgs } from 'node:util';
+import { analysisDeps } from '../../app.ts';
+import type { Config } from '../../config/index.ts';
+import { NO_LOOKUPS, type UploadFacts } from '../../detectors/types.ts';
+import { analyse, toReport } from '../../pipeline/analyse.ts';
+import { DEFAULT_POLICY } from '../../policy/spec.ts';
+import { EXIT, printJson, usage } from '../io.ts';
+import { renderAnalysis } from '../render.ts';
+import { readTaskFile } from '../task-file.ts';
+
+export const INSPECT_HELP = `tollgate inspect FILE [--json] [--task task.json] [--device-model M]
+  Analyses one file without any store and prints the verdict with its reasons.
+  Exit 0 when the file was analysed (whatever the verdict), 3 when it could not be read.`;
+
+export async function inspectCommand(argv: string[], config: Config): Promise<number> {
+  const { values, positionals } = parseArgs({
+    args: argv,
+    allowPositionals: true,
+    options: { json: { type: 'boolean' }, task: { type: 'string' }, 'device-model': { type: 'string' }, pretty: { type: 'boolean' } },
+  });
+  const file = positionals[0];
+  if (!file || positionals.length > 1) throw usage('inspect takes exactly one FILE');
+  let bytes: Buffer;
+  try {
+    bytes = await readFile(file);
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code === 'ENOENT' ? 'input.not_found' : 'input.invalid';
+    const message = error instanceof Error ? error.message : String(error);
+    if (values.json) printJson({ file, error: { code, message } });
+    else process.stderr.write(`${file}: ${message}\n`);
+    return EXIT.unreadable;
+  }
+  const facts: UploadFacts = { receivedAt: new Date() };
+  if (values.task) facts.task = await readTaskFile(values.task);
+  if (values['device-model']) facts.device = { model: values['device-model'] };
+  const result = await analyse(bytes, facts, NO_LOOKUPS, { ...analysisDeps(config), policy: DEFAULT_POLICY }, file);
+  const report = toReport(result);
+  if ('timings' in report) delete report.timings;
+  if (values.json) printJson(report, values.pretty);
+  else process.stdout.write(`${renderAnalysis(report)}\n`);
+  return result.ok ? EXIT.ok : EXIT.unreadable;
+}
