@@ -41,14 +41,20 @@ export async function migrate(db: Database, migrations = loadMigrations()): Prom
 
 /**
  * Splits a migration into statements so each runs through the parameterised path, which both
- * backends support inside a transaction. Dollar-quoted bodies and comments are respected.
+ * backends support inside a transaction. Strings, dollar-quoted bodies and comments are respected.
  */
 export function splitStatements(sql: string): string[] {
   const statements: string[] = [];
   let current = '';
   let dollarTag: string | null = null;
+  let inString = false;
   for (let i = 0; i < sql.length; i++) {
     const ch = sql[i]!;
+    if (dollarTag === null && ch === "'") inString = !inString;
+    if (inString) {
+      current += ch;
+      continue;
+    }
     if (dollarTag === null && ch === '-' && sql[i + 1] === '-') {
       const end = sql.indexOf('\n', i);
       i = end === -1 ? sql.length : end;
