@@ -1,9 +1,12 @@
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import sharp from 'sharp';
+import { ActionType, type DigitalSourceType } from '@trustnxt/c2pa-ts/manifest';
 import { c2paDetector, c2paSignals, readC2pa, type C2paReport } from '../../../../src/detectors/ai/c2pa.ts';
 import { openMedia } from '../../../../src/media/open.ts';
 import { context, DATA, HAS_DATA } from './helpers.ts';
+import { signWithManifest } from './c2pa-sign.ts';
 
 const DIR = join(DATA, 'c2pa-public-testfiles/image/jpeg');
 
@@ -76,5 +79,54 @@ describe('C2PA generative claims', () => {
   it('keeps the generative claim when the manifest is also invalid', () => {
     const signals = c2paSignals({ ...base, state: 'invalid', failures: ['claimSignature.mismatch'], generative: [{ indicator: 'claim generator Adobe Firefly', where: 'active', kind: 'generated' }] });
     expect(signals.map((s) => s.code).sort()).toEqual(['ai.c2pa_generative', 'meta.c2pa_invalid']);
+  });
+});
+
+describe.skipIf(!HAS_DATA)('C2PA manifests we sign onto real photos', () => {
+  const photo = (): Buffer => readFileSync(join(DATA, 'object-photos/dog.jpg'));
+  const dst = (code: string): DigitalSourceType => `http://cv.iptc.org/newscodes/digitalsourcetype/${code}` as DigitalSourceType;
+  const codes = async (bytes: Buffer): Promise<string[]> => (await c2paDetector.detect(await openMedia(bytes), context())).map((s) => s.code).sort();
+
+  it('flags a valid manifest declaring trainedAlgorithmicMedia', async () => {
+    const signed = await signWithManifest(photo(), { actions: [{ action: ActionType.C2paCreated, digitalSourceType: dst('trainedAlgorithmicMedia') }] });
+    const report = await readC2pa(signed);
+    expect(report.state).toBe('valid');
+    expect(await codes(signed)).toEqual(['ai.c2pa_generative']);
+  });
+
+  it('flags generative claim generators and software agents without a source type', async () => {
+    const byGenerator = await signWithManifest(photo(), { claimGenerator: 'ChatGPT', actions: [{ action: ActionType.C2paCreated }] });
+    expect(await codes(byGenerator)).toEqual(['ai.c2pa_generative']);
+    const byAgent = await signWithManifest(photo(), { actions: [{ action: ActionType.C2paCreated, softwareAgent: { name: 'Adobe Firefly' } }] });
+    expect(await codes(byAgent)).toEqual(['ai.c2pa_generative']);
+  });
+
+  it('scores composites lower than generations', async () => {
+    const signed = await signWithManifest(photo(), { actions: [{ action: ActionType.C2paCreated, digitalSourceType: dst('compositeWithTrainedAlgorithmicMedia') }] });
+    const signal = (await c2paDetector.detect(await openMedia(signed), context()))[0];
+    expect(signal).toMatchObject({ code: 'ai.c2pa_generative', score: 0.85, evidence: { kind: 'composite' } });
+  });
+
+  it('reports a signed digital capture as provenance, and nothing for ordinary edits', async () => {
+    const capture = await signWithManifest(photo(), { actions: [{ action: ActionType.C2paCreated, digitalSourceType: dst('digitalCapture') }] });
+    expect(await codes(capture)).toEqual(['provenance.c2pa_capture']);
+    const edit = await signWithManifest(photo(), { claimGenerator: 'Adobe Photoshop', actions: [{ action: ActionType.C2paCreated, digitalSourceType: dst('digitalArt') }] });
+    expect(await codes(edit)).toEqual([]);
+  });
+
+  it('reports tampered pixels as invalid and keeps the generative claim', async () => {
+    const signed = await signWithManifest(photo(), { actions: [{ action: ActionType.C2paCreated, digitalSourceType: dst('trainedAlgorithmicMedia') }] });
+    const tampered = Buffer.from(signed);
+    const at = tampered.length - 2000; // inside the entropy-coded scan, covered by the data hash
+    tampered[at] = (tampered[at] ?? 0) ^ 0xff;
+    const report = await readC2pa(tampered);
+    expect(report.failures).toContain('assertion.dataHash.mismatch');
+    expect(await codes(tampered)).toEqual(['ai.c2pa_generative', 'meta.c2pa_invalid']);
+  });
+
+  it('reads manifests embedded in PNG', async () => {
+    const png = await sharp(photo()).png().toBuffer();
+    const signed = await signWithManifest(png, { actions: [{ action: ActionType.C2paCreated, digitalSourceType: dst('trainedAlgorithmicMedia') }] });
+    expect(await codes(signed)).toEqual(['ai.c2pa_generative']);
   });
 });
