@@ -14,6 +14,9 @@ export interface ImageParts {
   frames(): Promise<readonly MediaFrame[]>;
 }
 
+/** Set once sharp has failed on an HEVC-coded HEIF: from then on such files go straight to heic-decode. */
+let sharpLacksHevc = false;
+
 interface Header {
   width: number;
   height: number;
@@ -69,11 +72,23 @@ export async function openImage(
   // HEIF orientation lives in irot/imir boxes, applied by the decoder; libvips reports no EXIF orientation.
   const swap = header.orientation >= 5;
   const display: Size = swap ? { width: header.height, height: header.width } : { width: header.width, height: header.height };
-  const useHeic = (format === 'heic' || format === 'heif') && header.compression === 'hevc';
+  const hevc = (format === 'heic' || format === 'heif') && header.compression === 'hevc';
+  let useHeic = hevc && sharpLacksHevc;
   const decodeAt = (size: Size, page = 0): Promise<Raster> =>
     useHeic ? heicDecode(bytes, size) : sharpDecode(bytes, size, { maxPixels: limits.maxPixels, page }, format);
 
-  const working = await decodeAt(targetSize(display, { maxSide: WORKING_SIDE }));
+  const workingSize = targetSize(display, { maxSide: WORKING_SIDE });
+  let working: Raster;
+  try {
+    working = await decodeAt(workingSize);
+  } catch (err) {
+    // sharp is preferred when its libheif has an HEVC plugin (a custom libvips build); the prebuilt one has
+    // only AOM, which is learned on the first HEIC and remembered for the life of the process.
+    if (!hevc || useHeic || !(err instanceof TollgateError) || err.code !== 'media.decoder_unavailable') throw err;
+    sharpLacksHevc = true;
+    useHeic = true;
+    working = await decodeAt(workingSize);
+  }
   const raster = rasterFunction(display, () => Promise.resolve(working), (size) => decodeAt(size));
 
   const info: MediaInfo = {
@@ -97,39 +112,63 @@ export async function openImage(
     raster,
     metadata: () => (metadata ??= readImageMetadata(bytes, format)),
     frames: () =>
-      (frames ??= Promise.resolve(
-        animated ? animationFrames(header, limits, raster, (size, page) => decodeAt(size, page), display) : [{ index: 0, timeS: 0, raster }],
-      )),
+      (frames ??= animated ? animationFrames(bytes, format, header, limits, raster, display) : Promise.resolve([{ index: 0, timeS: 0, raster }])),
   };
 }
 
+/** Long side of sampled animation frames (like video frames); frame 0 keeps the full working raster. */
+const ANIMATION_SIDE = 512;
+/** The strip of decoded pages is held in memory at once; this bounds it. */
+const ANIMATION_MAX_BYTES = 256 * 1024 * 1024;
+
 /**
- * Animated GIF/WebP: up to `maxFrames` pages spread evenly over the animation, each decoded lazily
- * (libvips composites page N onto the canvas) at working size and derived from there.
+ * Animated GIF/WebP. Decoding page N means compositing pages 0..N-1 first, so sampling pages one by one
+ * costs O(frames × pages); instead one sharp call decodes the first P pages in order, resizing each, and
+ * the sampled ones are sliced out. P is bounded by a pixel budget (2 × maxPixels of decode work) and the
+ * strip's memory, so a 10 000-frame GIF costs what a large still image costs; samples then cover only the
+ * first P pages (`timeS` tells how far that is).
  */
 function animationFrames(
+  bytes: Buffer,
+  format: string,
   header: Header,
   limits: MediaLimits,
   first: (request?: RasterRequest) => Promise<Raster>,
-  decodeAt: (size: Size, page: number) => Promise<Raster>,
   display: Size,
-): MediaFrame[] {
-  const count = Math.max(1, Math.min(header.pages, limits.maxFrames));
+): Promise<MediaFrame[]> {
+  const size = targetSize(display, { maxSide: ANIMATION_SIDE });
+  const frameBytes = size.width * size.height * 3;
+  const byWork = Math.floor((2 * limits.maxPixels) / (header.width * header.height));
+  const pages = Math.max(1, Math.min(header.pages, byWork, Math.floor(ANIMATION_MAX_BYTES / frameBytes)));
+  const count = Math.max(1, Math.min(pages, limits.maxFrames));
   const starts: number[] = [];
   let t = 0;
-  for (let p = 0; p < header.pages; p++) {
+  for (let p = 0; p < pages; p++) {
     starts.push(t / 1000);
     // Browsers treat delays ≤ 10 ms as 100 ms; follow them so timeS is what a viewer sees.
     const d = header.delays[p] ?? 100;
     t += d <= 10 ? 100 : d;
   }
+  let strip: Promise<Buffer> | undefined;
+  const decodeStrip = (): Promise<Buffer> =>
+    (strip ??= sharp(bytes, { pages, limitInputPixels: pages * header.width * header.height + 1, failOn: 'error' })
+      .resize(size.width, size.height, { fit: 'fill' })
+      .flatten({ background: '#ffffff' })
+      .toColourspace('srgb')
+      .raw({ depth: 'uchar' })
+      .toBuffer()
+      .catch((err: unknown) => {
+        throw decodeError(err, format);
+      }));
   const frames: MediaFrame[] = [];
   for (let i = 0; i < count; i++) {
-    const page = count === 1 ? 0 : Math.round((i * (header.pages - 1)) / (count - 1));
-    let working: Promise<Raster> | undefined;
-    const base = (): Promise<Raster> => (working ??= decodeAt(targetSize(display, { maxSide: WORKING_SIDE }), page));
-    const raster = page === 0 ? first : rasterFunction(display, base, (size) => decodeAt(size, page));
-    frames.push({ index: i, timeS: starts[page] ?? 0, raster });
+    const page = count === 1 ? 0 : Math.round((i * (pages - 1)) / (count - 1));
+    const base = async (): Promise<Raster> => {
+      const data = (await decodeStrip()).subarray(page * frameBytes, (page + 1) * frameBytes);
+      if (data.length !== frameBytes) throw new TollgateError('media.corrupt', `animation page ${page} could not be decoded`);
+      return { width: size.width, height: size.height, channels: 3, data };
+    };
+    frames.push({ index: i, timeS: starts[page] ?? 0, raster: page === 0 ? first : rasterFunction(size, base, undefined) });
   }
-  return frames;
+  return Promise.resolve(frames);
 }
