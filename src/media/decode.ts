@@ -1,5 +1,6 @@
 import sharp from 'sharp';
 import { TollgateError } from '../errors.ts';
+import { decodeHeicInWorker, type HeicPixels } from './heic-worker.ts';
 import type { Size } from './raster.ts';
 import type { Raster } from './types.ts';
 
@@ -61,33 +62,15 @@ export async function sharpDecode(bytes: Buffer, size: Size, options: SharpSourc
   }
 }
 
-type HeicDecode = (input: { buffer: Uint8Array }) => Promise<{ width: number; height: number; data: Uint8ClampedArray }>;
-let heicModule: Promise<HeicDecode> | undefined;
-
-/** heic-decode pulls in a ~2 MB WASM module; it is loaded on the first HEIC only. */
-function loadHeic(): Promise<HeicDecode> {
-  heicModule ??= import('heic-decode').then((m) => m.default);
-  heicModule.catch(() => (heicModule = undefined));
-  return heicModule;
-}
-
 /**
- * Full decode through libheif WASM (it applies the irot/imir transforms itself), then resize with sharp;
- * the full-size RGBA is dropped at once.
- * The WASM decode is synchronous and single-threaded: about 0.5 s for 12 MP, blocking the event loop.
+ * Full decode through libheif WASM in a worker thread (heic-worker.ts; it applies the irot/imir transforms
+ * itself), then resize with sharp; the full-size RGBA is dropped at once.
  */
-export async function heicDecode(bytes: Buffer, size: Size): Promise<Raster> {
-  let decode: HeicDecode;
+export async function heicDecode(bytes: Buffer, size: Size, timeoutMs = 30_000): Promise<Raster> {
+  let decoded: HeicPixels;
   try {
-    decode = await loadHeic();
+    decoded = await decodeHeicInWorker(bytes, timeoutMs);
   } catch (err) {
-    throw new TollgateError('media.decoder_unavailable', 'heic-decode could not be loaded', undefined, { cause: err });
-  }
-  let decoded: Awaited<ReturnType<HeicDecode>>;
-  try {
-    decoded = await decode({ buffer: bytes });
-  } catch (err) {
-    if (err instanceof TypeError) throw new TollgateError('media.decoder_unavailable', `heic-decode: ${err.message}`, undefined, { cause: err });
     throw decodeError(err, 'heic');
   }
   const { width, height } = decoded;

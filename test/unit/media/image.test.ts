@@ -132,3 +132,14 @@ describe('HEIF fixture (no corpus needed)', () => {
     expect(r.data.length).toBe(32 * 32);
   });
 });
+
+describe('HEIC failure modes', () => {
+  it('reports a truncated HEIC as a media error, not a crash', async () => {
+    const bytes = fixture('samplefilehub.heif');
+    const error = await openMedia(bytes.subarray(0, Math.floor(bytes.length / 2))).then(
+      () => undefined,
+      (e: unknown) => e,
+    );
+    expect((error as { code?: string }).code).toMatch(/^media\.(truncated|corrupt)$/);
+  });
+});
