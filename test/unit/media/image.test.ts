@@ -133,6 +133,33 @@ describe('HEIF fixture (no corpus needed)', () => {
   });
 });
 
+describe('GIF and TIFF', () => {
+  it('decodes the first frame of an animated GIF and samples its pages', async () => {
+    const sharp = (await import('sharp')).default;
+    // Three 8×6 pages stacked vertically: red, green, blue.
+    const strip = Buffer.alloc(8 * 18 * 3);
+    for (let p = 0; p < 3; p++) for (let i = 0; i < 48; i++) strip[(p * 48 + i) * 3 + p] = 255;
+    const gif = await sharp(strip, { raw: { width: 8, height: 18, channels: 3, pageHeight: 6 } })
+      .gif({ delay: [100, 200, 300] })
+      .toBuffer();
+    const view = await openMedia(gif);
+    expect(view.info).toMatchObject({ format: 'gif', mime: 'image/gif', width: 8, height: 6, frameCount: 3 });
+    const frames = await view.frames();
+    expect(frames.map((f) => f.timeS)).toEqual([0, 0.1, 0.3]);
+    const colours = await Promise.all(frames.map(async (f) => Array.from((await f.raster()).data.subarray(0, 3))));
+    expect(colours.map((c) => c.indexOf(Math.max(...c)))).toEqual([0, 1, 2]);
+    expect(await view.raster()).toBe(await frames[0]?.raster());
+  });
+});
+
+describe.skipIf(!HAVE_SHARED)('TIFF from the shared corpora', () => {
+  it('decodes TIFFs with sharp', async () => {
+    const view = await openMedia(shared('exif-camera-samples/images/tiff/Arbitro.tiff'));
+    expect(view.info).toMatchObject({ format: 'tiff', mime: 'image/tiff', decoder: 'sharp' });
+    expect((await view.raster({ maxSide: 32 })).channels).toBe(3);
+  });
+});
+
 describe('HEIC failure modes', () => {
   it('reports a truncated HEIC as a media error, not a crash', async () => {
     const bytes = fixture('samplefilehub.heif');
