@@ -5,16 +5,18 @@ import { QUEUES, type JobInfo, type UploadJob, type WebhookJob } from './queue.t
 
 export interface WorkerOptions {
   concurrency: number;
-  onProcessed?: (uploadId: string, outcome: string) => void;
+  /** After each job: the outcome, the analysis time and the job's whole time in this worker (ms). */
+  onProcessed?: (uploadId: string, outcome: string, timing?: { analysisMs?: number; jobMs: number }) => void;
   onError?: (uploadId: string, error: Error, finalAttempt: boolean) => void;
 }
 
 /** Subscribes this process to the upload, dead-letter and webhook queues. */
 export async function startWorkers(deps: ProcessDeps, options: WorkerOptions): Promise<void> {
   await deps.queue.work<UploadJob>(QUEUES.processUpload, options.concurrency, async (job) => {
+    const started = performance.now();
     try {
-      const outcome = await processUpload(deps, job.data.uploadId);
-      options.onProcessed?.(job.data.uploadId, outcome);
+      const { outcome, analysisMs } = await processUpload(deps, job.data.uploadId);
+      options.onProcessed?.(job.data.uploadId, outcome, { ...(analysisMs !== undefined ? { analysisMs } : {}), jobMs: performance.now() - started });
     } catch (thrown) {
       const error = toTollgateError(thrown, 'pipeline.failed');
       const finalAttempt = job.retryCount >= job.retryLimit;

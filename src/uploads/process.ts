@@ -20,7 +20,11 @@ export interface ProcessDeps {
   webhookDefaults?: { url?: string | undefined; secret?: string | undefined };
 }
 
-export type ProcessOutcome = 'decided' | 'already_decided' | 'missing';
+export interface ProcessOutcome {
+  outcome: 'decided' | 'already_decided' | 'missing';
+  /** Time spent decoding and in detectors and policy (absent when nothing was analysed). */
+  analysisMs?: number;
+}
 
 /**
  * Analyses one stored upload and records its verdict. Safe to run twice for the same upload
@@ -28,10 +32,11 @@ export type ProcessOutcome = 'decided' | 'already_decided' | 'missing';
  */
 export async function processUpload(deps: ProcessDeps, uploadId: string): Promise<ProcessOutcome> {
   const upload = await getUploadById(deps.db, uploadId);
-  if (!upload) return 'missing';
-  if (await hasVerdict(deps, uploadId)) return 'already_decided';
+  if (!upload) return { outcome: 'missing' };
+  if (await hasVerdict(deps, uploadId)) return { outcome: 'already_decided' };
   await markProcessing(deps.db, uploadId);
   const [bytes, facts, policy] = await Promise.all([deps.blobs.get(upload.blob_key), factsFor(deps, upload), deps.policyFor(upload.tenant_id)]);
+  const analysisStarted = performance.now();
   const result = await analyse(bytes, facts, storeLookups(deps.db, upload.tenant_id, upload.id), { ...deps.analysis, policy }, upload.file_name ?? undefined);
   const record: UploadResult = result.ok
     ? {
@@ -45,7 +50,8 @@ export async function processUpload(deps: ProcessDeps, uploadId: string): Promis
         verdict: result.verdict,
       }
     : { uploadId, tenantId: upload.tenant_id, status: 'error', error: result.error, signals: [], scores: null, verdict: result.verdict };
-  return (await commitResult(deps, upload, record)) ? 'decided' : 'already_decided';
+  const analysisMs = performance.now() - analysisStarted;
+  return { outcome: (await commitResult(deps, upload, record)) ? 'decided' : 'already_decided', analysisMs };
 }
 
 /** The last retry failed (or the worker died on it): the upload ends as `error` and goes to review. */
