@@ -9,27 +9,44 @@ export interface ChunkPlan {
 
 /** Largest chunk we index: a 2^24-entry offset table is 64 MB per chunk. */
 const MAX_CHUNK_BITS = 24;
-/** Largest chunk chosen automatically: 12 × 2^22 offsets (200 MB) is the most a 10 M index can spend. */
+/** Largest chunk chosen automatically: 12 chunks of ≤ 22 bits (200 MB of offsets) at 10 M hashes. */
 const AUTO_MAX_CHUNK_BITS = 22;
 /** Smallest: below this every table is tiny anyway and more chunks only add probes. */
 const MIN_CHUNK_BITS = 8;
 
 /**
- * m disjoint chunks covering `bits`, as even as possible. Without a fixed m, chunk width is
- * about log2(n) (clamped), the setting the MIH paper derives for near-empty buckets.
+ * m disjoint chunks covering `bits`, as even as possible. Without a fixed m, the m with the
+ * lowest estimated query cost at `radius` for n hashes: each probe is a bucket read and each
+ * bucket holds n / 2^len candidates to verify, both mostly cache misses. Offset tables are
+ * capped at 8 entries per hash so a small index stays small (what it costs in speed is
+ * measured in docs/bench-fingerprint.md: m = 12 at 10 M, the upstream m = 16 at 1 M and below).
  */
-export function planChunks(bits: number, n: number, fixed?: number): ChunkPlan {
-  let count: number;
-  if (fixed !== undefined) count = fixed;
-  else {
-    // log2(n) + 1.5 measured best at 1 M (m = 12: 0.5 ms vs 1.1 ms for m = 16 and 1.3 ms for m = 13):
-    // buckets below one entry on average, so verification stops dominating the probes.
-    const width = Math.min(AUTO_MAX_CHUNK_BITS, Math.max(MIN_CHUNK_BITS, Math.round(Math.log2(Math.max(2, n)) + 1.5)));
-    count = Math.ceil(bits / width);
+export function planChunks(bits: number, n: number, fixed?: number, radius = Math.round((bits * 31) / 256)): ChunkPlan {
+  let count = fixed ?? 0;
+  if (fixed === undefined) {
+    let best = Infinity;
+    const budget = Math.max(2 ** 20, 8 * n);
+    for (let m = Math.ceil(bits / AUTO_MAX_CHUNK_BITS); m <= Math.floor(bits / MIN_CHUNK_BITS); m++) {
+      const lens = split(bits, m).lens;
+      let cost = 0;
+      let table = 0;
+      for (const len of lens) {
+        cost += binomialSum(len, Math.floor(radius / m)) * (1 + n / 2 ** len);
+        table += 2 ** len;
+      }
+      if (table <= budget && cost < best) {
+        best = cost;
+        count = m;
+      }
+    }
   }
   if (!Number.isInteger(count) || count < 1 || Math.ceil(bits / count) > MAX_CHUNK_BITS) {
     throw new RangeError(`cannot split ${bits} bits into ${count} chunks of at most ${MAX_CHUNK_BITS} bits`);
   }
+  return split(bits, count);
+}
+
+function split(bits: number, count: number): ChunkPlan {
   const starts = new Uint16Array(count);
   const lens = new Uint8Array(count);
   const base = Math.floor(bits / count);
@@ -40,6 +57,17 @@ export function planChunks(bits: number, n: number, fixed?: number): ChunkPlan {
     at += lens[c]!;
   }
   return { count, starts, lens };
+}
+
+/** Number of len-bit masks with at most f bits set. */
+function binomialSum(len: number, f: number): number {
+  let total = 0;
+  let c = 1;
+  for (let k = 0; k <= Math.min(f, len); k++) {
+    total += c;
+    c = (c * (len - k)) / (k + 1);
+  }
+  return total;
 }
 
 /** Bits [start, start+len) of the hash at `off` as an unsigned integer (len ≤ 24). */

@@ -6,10 +6,10 @@
  *
  * Choosing m (measured in bench/fingerprint.ts): with 16-bit chunks a 10 M index puts ~150
  * hashes in every bucket and radius 31 verifies ~40 k random candidates per query, each a cache
- * miss. Following the paper, chunks of about log2(N) bits keep buckets near one entry, so the
- * layout is chosen from the size at every rebuild: ~22-bit chunks (m = 12, ≤ 2 flips at r = 31)
- * for 10 M, 16-bit ones for ~65 k, fewer bits for small indexes so empty tables stay small.
- * `chunks` pins m (e.g. 16 for the upstream layout).
+ * miss. Wider chunks (the paper suggests ~log2 N bits) empty the buckets but need more flips
+ * per chunk, so the layout is re-planned from the size at every rebuild by a cost model
+ * (mih-chunks.ts): m = 12 chunks of 21–22 bits (≤ 2 flips at r = 31) at 10 M, the upstream
+ * 16 × 16 bits at 1 M and below. `chunks` pins m; `tuneRadius` sets the radius planned for.
  *
  * Memory layout (why): at 10 M hashes an object per hash would not fit, so everything is typed
  * arrays. Hashes sit in one Uint32Array by slot. Each chunk has a CSR table (2^bits + 1 offsets
@@ -34,6 +34,8 @@ export interface HammingIndexOptions {
   capacity?: number;
   /** Fix the number of chunks m instead of deriving it from the index size. */
   chunks?: number;
+  /** Radius the automatic chunk plan optimises for (default 31 for 256 bits, 8 for 64). */
+  tuneRadius?: number;
   /** 'auto' scans linearly when that is cheaper than probing (tiny index, huge radius). */
   strategy?: 'auto' | 'mih' | 'linear';
 }
@@ -45,6 +47,7 @@ export class HammingIndex {
   readonly bits: number;
   readonly words: number;
   private readonly fixedChunks: number | undefined;
+  private readonly tuneRadius: number | undefined;
   private readonly strategy: 'auto' | 'mih' | 'linear';
   private hashes: Uint32Array;
   private ids: Float64Array;
@@ -67,12 +70,13 @@ export class HammingIndex {
     this.bits = bits;
     this.words = bits / 32;
     this.fixedChunks = options.chunks;
+    this.tuneRadius = options.tuneRadius;
     this.strategy = options.strategy ?? 'auto';
     const cap = Math.max(16, options.capacity ?? 1024);
     this.hashes = new Uint32Array(cap * this.words);
     this.ids = new Float64Array(cap);
     this.idTable = new IdTable(cap);
-    this.plan = planChunks(bits, 0, this.fixedChunks);
+    this.plan = planChunks(bits, 0, this.fixedChunks, this.tuneRadius);
     this.tailPlan = planChunks(bits, 0, bits / 16);
     this.tailHead = Array.from({ length: this.tailPlan.count }, () => new Int32Array(1 << 16).fill(-1));
     this.resetTables();
@@ -287,7 +291,7 @@ export class HammingIndex {
   rebuild(): void {
     this.compact();
     const n = this.slots;
-    const plan = planChunks(this.bits, n, this.fixedChunks);
+    const plan = planChunks(this.bits, n, this.fixedChunks, this.tuneRadius);
     if (plan.count !== this.plan.count || plan.lens.some((l, c) => l !== this.plan.lens[c])) {
       this.plan = plan;
       this.resetTables();
