@@ -1,0 +1,172 @@
+import type { FastifyInstance } from 'fastify';
+import { isUuid } from '../../db/ids.ts';
+import { getUpload, type UploadRow } from '../../db/uploads.ts';
+import { ingestUpload } from '../../uploads/ingest.ts';
+import { uploadFieldsSchema } from '../../uploads/fields.ts';
+import { tenantOf } from '../auth.ts';
+import type { ServerContext } from '../context.ts';
+import { notFound } from '../errors.ts';
+import { authErrors, errorRef, idParams, page, pageQuery, security, uploadSchema, uploadSummarySchema } from '../schemas.ts';
+import { readMultipartUpload, readObjectUpload } from '../upload-input.ts';
+import { decodeCursor, encodeCursor, num, resolvePartyId, uploadView } from '../views.ts';
+
+/** The JSON form, documented for OpenAPI; the fields themselves are validated by the shared zod schema. */
+const jsonUploadBody = {
+  type: 'object',
+  required: ['object_key'],
+  properties: {
+    object_key: { type: 'string', minLength: 1, maxLength: 1024, description: 'key of an object already in the S3 bucket' },
+    contributor_id: { type: 'string' },
+    device: { type: 'object', properties: { id: { type: 'string' }, model: { type: 'string' }, os: { type: 'string' }, app_version: { type: 'string' } } },
+    task_id: { type: 'string' },
+    task: { type: 'object', properties: { spec: { type: 'object', additionalProperties: true }, given_at: { type: 'string', format: 'date-time' } } },
+    client_ip: { type: 'string' },
+    captured_at: { type: 'string', format: 'date-time' },
+    file_name: { type: 'string' },
+    idempotency_key: { type: 'string' },
+  },
+} as const;
+
+export const multipartUploadBody = {
+  type: 'object',
+  required: ['file'],
+  properties: {
+    file: { type: 'string', format: 'binary' },
+    fields: { type: 'string', description: `JSON object with any of: ${Object.keys(uploadFieldsSchema.shape).join(', ')}` },
+    ...Object.fromEntries(Object.keys(uploadFieldsSchema.shape).map((name) => [name, { type: 'string' }])),
+  },
+} as const;
+
+type CursorValue = [string, string];
+const isCursor = (v: unknown): v is CursorValue => Array.isArray(v) && v.length === 2 && /^\d+$/.test(String(v[0])) && typeof v[1] === 'string' && isUuid(v[1]);
+
+export function uploadRoutes(app: FastifyInstance, ctx: ServerContext): void {
+  const { tollgate } = ctx;
+  const maxBytes = tollgate.config.limits.maxBytes;
+
+  app.post<{ Querystring: { wait?: number }; Body: Record<string, unknown> | undefined }>(
+    '/v1/uploads',
+    {
+      schema: {
+        summary: 'Submit an upload for analysis',
+        description:
+          'multipart/form-data with a `file` part plus a `fields` JSON part or individual form fields; or JSON with `object_key` naming an object ' +
+          'already in the S3 bucket. Answers 202 at once; with `?wait=MS` answers 200 with the full upload if its verdict is ready in time.',
+        tags: ['uploads'],
+        security,
+        consumes: ['multipart/form-data', 'application/json'],
+        querystring: { type: 'object', properties: { wait: { type: 'integer', minimum: 0, maximum: ctx.maxWaitMs } } },
+        // Only the JSON form is validated by Fastify: a multipart body is a stream the handler reads (and checks) itself.
+        // The multipart form is added to /openapi.json by `documentMultipart` in app.ts.
+        body: { content: { 'application/json': { schema: jsonUploadBody } } },
+        response: {
+          200: uploadSchema,
+          202: {
+            type: 'object',
+            required: ['id', 'status'],
+            properties: { id: { type: 'string' }, status: { type: 'string' }, repeated: { type: 'boolean', description: 'the idempotency key matched an earlier upload' } },
+          },
+          ...authErrors,
+          404: errorRef,
+          413: errorRef,
+        },
+      },
+    },
+    async (request, reply) => {
+      const tenant = tenantOf(request);
+      const input = request.isMultipart()
+        ? await readMultipartUpload(request, tollgate.blobs, maxBytes)
+        : await readObjectUpload(request, request.body ?? {}, tollgate.blobs, maxBytes);
+      const result = await ingestUpload(tollgate, tenant.id, input.blob, input.fields);
+      if (result.created) ctx.metrics.uploadsReceived.inc({ source: input.source });
+      const wait = request.query.wait ?? 0;
+      if (wait > 0 && (await ctx.verdicts.wait(tenant.id, result.uploadId, wait))) {
+        const view = await uploadView(tollgate.db, tenant.id, result.uploadId);
+        if (view) return reply.status(200).send(view);
+      }
+      const row = await getUpload(tollgate.db, tenant.id, result.uploadId);
+      return reply.status(202).send({ id: result.uploadId, status: row?.status ?? 'received', repeated: !result.created });
+    },
+  );
+
+  app.get<{ Params: { id: string } }>(
+    '/v1/uploads/:id',
+    {
+      schema: {
+        summary: 'One upload: status, media, verdict, signals, fingerprints, scores, error, review',
+        tags: ['uploads'],
+        security,
+        params: idParams,
+        response: { 200: uploadSchema, ...authErrors, 404: errorRef },
+      },
+    },
+    async (request) => {
+      const tenant = tenantOf(request);
+      const view = isUuid(request.params.id) ? await uploadView(tollgate.db, tenant.id, request.params.id) : undefined;
+      if (!view) throw notFound('upload');
+      return view;
+    },
+  );
+
+  app.get<{
+    Querystring: { limit: number; cursor?: string; status?: string; decision?: string; contributor?: string; device?: string; task?: string };
+  }>(
+    '/v1/uploads',
+    {
+      schema: {
+        summary: 'List uploads, newest first',
+        tags: ['uploads'],
+        security,
+        querystring: {
+          type: 'object',
+          properties: {
+            ...pageQuery,
+            status: { type: 'string', enum: ['received', 'processing', 'done', 'error'] },
+            decision: { type: 'string', enum: ['accept', 'review', 'reject'] },
+            contributor: { type: 'string', maxLength: 200, description: 'our id or the app\'s external id' },
+            device: { type: 'string', maxLength: 200 },
+            task: { type: 'string', maxLength: 200 },
+          },
+        },
+        response: { 200: page(uploadSummarySchema), ...authErrors },
+      },
+    },
+    async (request) => {
+      const tenant = tenantOf(request);
+      const q = request.query;
+      const cursor = decodeCursor(q.cursor, isCursor);
+      const parties: Array<[string | undefined, 'contributors' | 'devices' | 'tasks']> = [
+        [q.contributor, 'contributors'],
+        [q.device, 'devices'],
+        [q.task, 'tasks'],
+      ];
+      const ids: Array<string | null> = [];
+      for (const [given, table] of parties) {
+        if (given === undefined) {
+          ids.push(null);
+          continue;
+        }
+        const id = await resolvePartyId(tollgate.db, table, tenant.id, given);
+        // An unknown contributor has no uploads: an empty page, not an error.
+        if (!id) return { items: [], next_cursor: null };
+        ids.push(id);
+      }
+      // Keyset pagination on (received_at, id) in microseconds, so equal timestamps never skip rows.
+      const rows = await tollgate.db.query<UploadRow & { decision: string | null; at_us: string }>(
+        `SELECT u.*, v.decision, (extract(epoch from u.received_at) * 1000000)::bigint::text AS at_us
+           FROM uploads u LEFT JOIN verdicts v ON v.upload_id = u.id
+          WHERE u.tenant_id = $1 AND ($2::text IS NULL OR u.status = $2) AND ($3::text IS NULL OR v.decision = $3)
+            AND ($4::uuid IS NULL OR u.contributor_id = $4) AND ($5::uuid IS NULL OR u.device_id = $5) AND ($6::uuid IS NULL OR u.task_id = $6)
+            AND ($7::bigint IS NULL OR (u.received_at, u.id) < (timestamptz 'epoch' + $7::bigint * interval '1 microsecond', $8::uuid))
+          ORDER BY u.received_at DESC, u.id DESC LIMIT $9`,
+        [tenant.id, q.status ?? null, q.decision ?? null, ids[0], ids[1], ids[2], cursor?.[0] ?? null, cursor?.[1] ?? null, q.limit + 1],
+      );
+      const items = rows.slice(0, q.limit);
+      const last = items.at(-1);
+      return {
+        items: items.map((r) => ({ ...r, bytes: num(r.bytes) })),
+        next_cursor: rows.length > q.limit && last ? encodeCursor([last.at_us, last.id]) : null,
+      };
+    },
+  );
+}

@@ -1,0 +1,74 @@
+import { queryOne, type Database } from '../db/database.ts';
+import { VERDICT_CHANNEL } from '../uploads/process.ts';
+
+export interface VerdictWatcherOptions {
+  /**
+   * LISTEN can miss a notification (a reconnect, a worker on another database connection pool that
+   * commits while we are subscribing), so waiters also poll at this slow interval.
+   */
+  pollMs: number;
+  /** Called once per verdict notification, for metrics. */
+  onVerdict?: (uploadId: string) => void;
+}
+
+/**
+ * Lets requests wait for an upload's verdict (`POST /v1/uploads?wait=MS`). One LISTEN subscription
+ * per server, fanned out to the waiting requests by upload id.
+ */
+export class VerdictWatcher {
+  readonly #waiters = new Map<string, Set<() => void>>();
+  #unlisten: (() => Promise<void>) | undefined;
+  #closed = false;
+
+  constructor(
+    private readonly db: Database,
+    private readonly options: VerdictWatcherOptions,
+  ) {}
+
+  async start(): Promise<void> {
+    this.#unlisten = await this.db.listen(VERDICT_CHANNEL, (uploadId) => {
+      this.options.onVerdict?.(uploadId);
+      for (const wake of this.#waiters.get(uploadId) ?? []) wake();
+    });
+  }
+
+  async close(): Promise<void> {
+    this.#closed = true;
+    for (const set of this.#waiters.values()) for (const wake of set) wake();
+    await this.#unlisten?.();
+  }
+
+  /** Resolves true once the upload has a verdict, false when `timeoutMs` passed first. */
+  async wait(tenantId: string, uploadId: string, timeoutMs: number): Promise<boolean> {
+    const decided = async (): Promise<boolean> =>
+      (await queryOne(this.db, 'SELECT 1 FROM verdicts WHERE tenant_id = $1 AND upload_id = $2', [tenantId, uploadId])) !== undefined;
+    const deadline = Date.now() + timeoutMs;
+    let wake: () => void = () => undefined;
+    let set = this.#waiters.get(uploadId);
+    if (!set) {
+      set = new Set();
+      this.#waiters.set(uploadId, set);
+    }
+    const registered = set;
+    try {
+      // Subscribe before the first check: a verdict committed in between still wakes us.
+      while (!this.#closed) {
+        const notified = new Promise<void>((resolve) => {
+          wake = resolve;
+          registered.add(wake);
+        });
+        if (await decided()) return true;
+        const left = deadline - Date.now();
+        if (left <= 0) return false;
+        let timer: NodeJS.Timeout | undefined;
+        await Promise.race([notified, new Promise<void>((resolve) => (timer = setTimeout(resolve, Math.min(left, this.options.pollMs))))]);
+        clearTimeout(timer);
+        registered.delete(wake);
+      }
+      return decided();
+    } finally {
+      registered.delete(wake);
+      if (registered.size === 0 && this.#waiters.get(uploadId) === registered) this.#waiters.delete(uploadId);
+    }
+  }
+}
