@@ -31,6 +31,7 @@ export const ERROR_CODES = {
   'detector.failed': 'a detector threw',
   'pipeline.failed': 'processing failed after all retries',
   'webhook.failed': 'the webhook receiver did not accept the delivery',
+  'server.internal': 'an unexpected server error (details are in the server log)',
 } as const;
 
 export type ErrorCode = keyof typeof ERROR_CODES;

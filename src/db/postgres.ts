@@ -41,6 +41,9 @@ export async function openPostgres(connectionString: string, poolSize = 10): Pro
     listen: async (channel, onPayload) => {
       if (!listener) {
         listener = await pool.connect();
+        // A checked-out client has no pool error handler: without this, a dropped LISTEN connection
+        // (server restart, admin terminate) would be an uncaught exception that kills the process.
+        listener.on('error', (error: Error) => process.emitWarning(`LISTEN connection: ${error.message}`));
         listener.on('notification', (message) => {
           for (const handler of handlers.get(message.channel) ?? []) handler(message.payload ?? '');
         });
