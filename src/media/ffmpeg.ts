@@ -105,13 +105,22 @@ export function runTool(tool: Tool, args: readonly string[], options: RunOptions
     });
     // ffmpeg may exit before reading all of stdin (e.g. it has enough frames); EPIPE is expected then.
     child.stdin.on('error', () => undefined);
-    child.on('error', (err) => kill(new TollgateError('media.decoder_unavailable', `${tool} failed to start: ${err.message}`, undefined, { cause: err })));
-    child.on('close', (code) => {
+    let settled = false;
+    const settle = (code: number | null): void => {
+      if (settled) return;
+      settled = true;
       clearTimeout(timer);
       options.signal?.removeEventListener('abort', onAbort);
       if (failure) reject(failure);
       else resolve({ code, stdout: Buffer.concat(chunks), stderr });
+    };
+    // A spawn failure (ENOENT, EACCES) may not be followed by 'close', so it settles on its own.
+    child.on('error', (err) => {
+      failure ??= new TollgateError('media.decoder_unavailable', `${tool} failed to run: ${err.message}`, undefined, { cause: err });
+      child.kill('SIGKILL');
+      settle(null);
     });
+    child.on('close', (code) => settle(code));
     if (options.stdin) child.stdin.end(options.stdin);
     else child.stdin.end();
   });

@@ -92,7 +92,10 @@ async function decodeFrames(bytes: Buffer, format: string, probe: VideoProbe, li
   const size = targetSize({ width: probe.width, height: probe.height }, { maxSide: FRAME_SIDE });
   const fps = samplingFps(probe, limits);
   const frameBytes = size.width * size.height * 3;
-  const filter = `fps=${fps.toFixed(6)},scale=${size.width}:${size.height}:flags=area,setsar=1`;
+  // round=up: tick n keeps the last frame with pts ≤ n/fps, i.e. the frame on screen at that time. The
+  // default (near) keeps the last frame before (n+0.5)/fps, which shifts every sample by ~0.5 s against
+  // reference tools (upstream vPDQ hashes frames at exact times).
+  const filter = `fps=${fps.toFixed(6)}:round=up,scale=${size.width}:${size.height}:flags=area,setsar=1`;
   const seconds = Math.min(probe.durationS ?? limits.maxVideoSeconds, limits.maxVideoSeconds);
   const timeoutMs = options.decodeTimeoutMs ?? 60_000 + 500 * seconds;
   const result = await withInput(bytes, needsSeekableInput(bytes, format), (input, stdin) => {
