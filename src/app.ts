@@ -50,6 +50,8 @@ export interface CreateOptions {
   db?: Database;
   /** Detectors registered after the built-in ones (plugins, tests). */
   extraDetectors?: readonly Detector[];
+  /** Keeps only the built-in detectors this returns true for (benchmarks of a subset, tenants that opt out). */
+  detectorFilter?: (detector: Detector) => boolean;
 }
 
 export async function createTollgate(config: Config, options: CreateOptions = {}): Promise<Tollgate> {
@@ -58,7 +60,8 @@ export async function createTollgate(config: Config, options: CreateOptions = {}
   const blobs = createBlobStore(config.blobs);
   const queue = new JobQueue(db, { retries: config.workers.jobRetries, ...options.queue });
   await queue.start();
-  const detectors = new DetectorRegistry([...builtInDetectors(), ...(options.extraDetectors ?? [])]);
+  const builtIn = builtInDetectors().filter(options.detectorFilter ?? (() => true));
+  const detectors = new DetectorRegistry([...builtIn, ...(options.extraDetectors ?? [])]);
   const policies = new Map<string, { policy: Policy; at: number }>();
   const policyFor = async (tenantId: string): Promise<Policy> => {
     const cached = policies.get(tenantId);

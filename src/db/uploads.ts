@@ -109,10 +109,14 @@ export async function recordResult(tx: Queryable, r: UploadResult): Promise<bool
     [r.uploadId, r.tenantId, r.verdict.decision, JSON.stringify(r.verdict.reasons), JSON.stringify(r.scores ?? {}), r.verdict.policy_version],
   );
   if (inserted.length === 0) return false;
-  for (const s of r.signals) {
-    await tx.query('INSERT INTO signals (tenant_id, upload_id, code, score, severity, message, evidence) VALUES ($1, $2, $3, $4, $5, $6, $7)', [
-      r.tenantId, r.uploadId, s.code, s.score, s.severity, s.message, s.evidence ? JSON.stringify(s.evidence) : null,
-    ]);
+  if (r.signals.length > 0) {
+    // One statement for all signals: a round trip per signal was most of the write cost.
+    await tx.query(
+      `INSERT INTO signals (tenant_id, upload_id, code, score, severity, message, evidence)
+       SELECT $1, $2, s.code, s.score, s.severity, s.message, s.evidence
+         FROM jsonb_to_recordset($3::jsonb) AS s(code text, score float8, severity text, message text, evidence jsonb)`,
+      [r.tenantId, r.uploadId, JSON.stringify(r.signals.map((s) => ({ ...s, evidence: s.evidence ?? null })))],
+    );
   }
   await tx.query(
     `UPDATE uploads SET status = $2, mime = COALESCE($3, mime), media_kind = COALESCE($4, media_kind), width = COALESCE($5, width),
@@ -155,14 +159,19 @@ export async function verdictOf(db: Queryable, tenantId: string, uploadId: strin
   ]);
 }
 
-/** Earlier uploads of the same tenant with the same bytes, for `dup.exact`. */
-export async function priorUploadsBySha256(db: Queryable, tenantId: string, sha256: string, excludeId?: string): Promise<PriorUpload[]> {
+/**
+ * Uploads of the same tenant with the same bytes that arrived before this one (ties broken by id),
+ * for `dup.exact`. Only earlier ones: of two copies processed at once, the second is the duplicate.
+ */
+export async function priorUploadsBySha256(db: Queryable, tenantId: string, sha256: string, uploadId: string): Promise<PriorUpload[]> {
   const rows = await db.query<{ id: string; contributor_id: string | null; received_at: Date; decision: string | null }>(
     `SELECT u.id, u.contributor_id, u.received_at, v.decision
-       FROM uploads u LEFT JOIN verdicts v ON v.upload_id = u.id
-      WHERE u.tenant_id = $1 AND u.sha256 = $2 AND u.id <> $3
+       FROM uploads u JOIN uploads self ON self.id = $3
+       LEFT JOIN verdicts v ON v.upload_id = u.id
+      WHERE u.tenant_id = $1 AND u.sha256 = $2 AND u.id <> self.id
+        AND (u.received_at < self.received_at OR (u.received_at = self.received_at AND u.id < self.id))
       ORDER BY u.received_at, u.id LIMIT 50`,
-    [tenantId, sha256, excludeId ?? '00000000-0000-0000-0000-000000000000'],
+    [tenantId, sha256, uploadId],
   );
   return rows.map((r) => ({ uploadId: r.id, contributorId: r.contributor_id, receivedAt: new Date(r.received_at), decision: r.decision }));
 }
