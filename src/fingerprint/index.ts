@@ -5,3 +5,4 @@ export { dhash, phash } from './phash.ts';
 export { HammingIndex, type HammingIndexOptions, type HammingMatch } from './mih.ts';
 export { fingerprintView, PDQ_RASTER_MAX_SIDE, type Fingerprints } from './view.ts';
 export { collapseConsecutive, VPDQ_DISTANCE, VPDQ_QUALITY, vpdqFromFrames, vpdqFromView, vpdqMatch, type VpdqFrame, type VpdqMatch } from './vpdq.ts';
+export { KeyedHammingIndex, type KeyedMatch } from './keyed-index.ts';

@@ -192,7 +192,6 @@ export class HammingIndex {
     // the full check are never stored, so the set only ever holds matches.
     const seen = new Set<number>();
     const out: HammingMatch[] = [];
-    const verify = this.words === 8 ? verify256 : verifyAny;
     const { plan, tailPlan } = this;
     for (let c = 0; c < plan.count; c++) {
       const key = chunkKey(q, 0, plan.starts[c]!, plan.lens[c]!);
@@ -201,7 +200,7 @@ export class HammingIndex {
       const ents = this.baseEntries[c]!;
       for (let p = 0; p < masks.length; p++) {
         const k = key ^ masks[p]!;
-        verify(this, q, radius, ents, offs[k]!, offs[k + 1]!, seen, out);
+        this.verifyRun(q, radius, ents, offs[k]!, offs[k + 1]!, seen, out);
       }
     }
     if (this.slots > this.baseEnd) {
@@ -221,8 +220,7 @@ export class HammingIndex {
     return out;
   }
 
-  /** Verifies one slot; exposed to the module's verify loops. */
-  check(q: Uint32Array, radius: number, s: number, seen: Set<number>, out: HammingMatch[]): void {
+  private check(q: Uint32Array, radius: number, s: number, seen: Set<number>, out: HammingMatch[]): void {
     const id = this.ids[s]!;
     if (id === DEAD) return;
     const d = hammingWords(q, 0, this.hashes, s * this.words, this.words);
@@ -232,9 +230,32 @@ export class HammingIndex {
     }
   }
 
-  /** Read-only views for the specialised verify loop (no copies). */
-  get raw(): { hashes: Uint32Array; ids: Float64Array } {
-    return { hashes: this.hashes, ids: this.ids };
+  private verifyRun(q: Uint32Array, radius: number, ents: Uint32Array, from: number, to: number, seen: Set<number>, out: HammingMatch[]): void {
+    if (from === to) return;
+    if (this.words !== 8) {
+      for (let e = from; e < to; e++) this.check(q, radius, ents[e]!, seen, out);
+      return;
+    }
+    // PDQ is the hot case: with the query in locals and the popcount unrolled, V8 keeps the
+    // whole candidate check in registers (measured ~2x faster than the generic loop).
+    const { hashes, ids } = this;
+    const q0 = q[0]!, q1 = q[1]!, q2 = q[2]!, q3 = q[3]!, q4 = q[4]!, q5 = q[5]!, q6 = q[6]!, q7 = q[7]!;
+    for (let e = from; e < to; e++) {
+      const s = ents[e]!;
+      const o = s * 8;
+      const d =
+        popcount32((hashes[o]! ^ q0) >>> 0) + popcount32((hashes[o + 1]! ^ q1) >>> 0) +
+        popcount32((hashes[o + 2]! ^ q2) >>> 0) + popcount32((hashes[o + 3]! ^ q3) >>> 0) +
+        popcount32((hashes[o + 4]! ^ q4) >>> 0) + popcount32((hashes[o + 5]! ^ q5) >>> 0) +
+        popcount32((hashes[o + 6]! ^ q6) >>> 0) + popcount32((hashes[o + 7]! ^ q7) >>> 0);
+      if (d <= radius) {
+        const id = ids[s]!;
+        if (id !== DEAD && !seen.has(s)) {
+          seen.add(s);
+          out.push({ id, distance: d });
+        }
+      }
+    }
   }
 
   private reserve(n: number): void {
@@ -332,32 +353,3 @@ export class HammingIndex {
   }
 }
 
-type Verify = (ix: HammingIndex, q: Uint32Array, radius: number, ents: Uint32Array, from: number, to: number, seen: Set<number>, out: HammingMatch[]) => void;
-
-const verifyAny: Verify = (ix, q, radius, ents, from, to, seen, out) => {
-  for (let e = from; e < to; e++) ix.check(q, radius, ents[e]!, seen, out);
-};
-
-// PDQ is the hot case: with the query in locals and the popcount unrolled, V8 keeps the whole
-// candidate check in registers (measured ~2x faster than the generic loop).
-const verify256: Verify = (ix, q, radius, ents, from, to, seen, out) => {
-  if (from === to) return;
-  const { hashes, ids } = ix.raw;
-  const q0 = q[0]!, q1 = q[1]!, q2 = q[2]!, q3 = q[3]!, q4 = q[4]!, q5 = q[5]!, q6 = q[6]!, q7 = q[7]!;
-  for (let e = from; e < to; e++) {
-    const s = ents[e]!;
-    const o = s * 8;
-    const d =
-      popcount32((hashes[o]! ^ q0) >>> 0) + popcount32((hashes[o + 1]! ^ q1) >>> 0) +
-      popcount32((hashes[o + 2]! ^ q2) >>> 0) + popcount32((hashes[o + 3]! ^ q3) >>> 0) +
-      popcount32((hashes[o + 4]! ^ q4) >>> 0) + popcount32((hashes[o + 5]! ^ q5) >>> 0) +
-      popcount32((hashes[o + 6]! ^ q6) >>> 0) + popcount32((hashes[o + 7]! ^ q7) >>> 0);
-    if (d <= radius) {
-      const id = ids[s]!;
-      if (id !== DEAD && !seen.has(s)) {
-        seen.add(s);
-        out.push({ id, distance: d });
-      }
-    }
-  }
-};

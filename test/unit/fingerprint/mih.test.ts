@@ -109,7 +109,7 @@ describe('multi-index hashing', () => {
           }),
           { numRuns: 15 },
         );
-      });
+      }, 180_000);
     }
   }
 
