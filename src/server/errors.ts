@@ -61,7 +61,9 @@ export function classify(error: unknown): TollgateError {
   if (isTollgateError(error)) {
     // Both the multipart limit and the blob store's own byte bound mean the same thing to a client.
     if (error.code === 'blob.error' && error.details?.['reason'] === 'too_large') {
-      return new TollgateError('media.too_large', error.message, error.details ? { ...error.details } : undefined);
+      const max = error.details?.['maxBytes'];
+      const message = typeof max === 'number' ? `the file exceeds the limit of ${max} bytes` : error.message;
+      return new TollgateError('media.too_large', message, error.details ? { ...error.details } : undefined);
     }
     return error;
   }
