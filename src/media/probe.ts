@@ -79,6 +79,9 @@ export function parseProbe(stdout: string): VideoProbe {
   }
   // Cover art is stored as a video stream with the attached_pic disposition; it is not the video.
   const v = json.streams.find((s) => s.codec_type === 'video' && !s.disposition?.attached_pic);
+  if (!v && json.streams.some((s) => s.codec_type === 'audio')) {
+    throw new TollgateError('media.unsupported_type', 'the container holds audio only, no video');
+  }
   if (!v || !v.width || !v.height) throw new TollgateError('media.corrupt', 'the container has no decodable video stream');
   const a = json.streams.find((s) => s.codec_type === 'audio');
   const rotationRaw = v.side_data_list?.find((s) => typeof s.rotation === 'number')?.rotation ?? Number(v.tags?.rotate ?? 0);

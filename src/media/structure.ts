@@ -27,6 +27,8 @@ export function checkStructure(bytes: Buffer, format: string): StructureReport {
   if (format === 'jpeg') return checkJpeg(bytes);
   if (format === 'png') return checkPng(bytes);
   if (format === 'webp') return checkWebp(bytes);
+  if (format === 'mp4' || format === 'mov' || format === 'heic' || format === 'heif' || format === 'avif') checkIsoBoxes(bytes);
+  if (format === 'webm' || format === 'mkv') checkEbmlSegment(bytes);
   if (format === 'tiff') return { exifSegments: [bytes], metadataBytes: 0 };
   return { exifSegments: [], metadataBytes: 0 };
 }
@@ -182,4 +184,53 @@ function checkWebp(b: Buffer): StructureReport {
   }
   // RIFF pads to an even size; one zero byte after it is not "appended data".
   return { exifSegments, metadataBytes, ...appended(classifyTrailer(b, riffEnd)) };
+}
+
+/**
+ * ISO-BMFF (MP4, MOV, HEIF): a top-level box that runs past the end means the upload was cut off, the
+ * commonest way a video arrives broken (an interrupted upload). ffmpeg would often decode the frames that
+ * did arrive, so without this check a cut video would be analysed as if it were whole.
+ */
+function checkIsoBoxes(b: Buffer): void {
+  let o = 0;
+  while (o + 8 <= b.length) {
+    let size = b.readUInt32BE(o);
+    if (size === 1) {
+      if (o + 16 > b.length) throw new TollgateError('media.truncated', 'the file ends inside a box header');
+      size = Number(b.readBigUInt64BE(o + 8));
+    } else if (size === 0) return; // "extends to the end of the file"
+    if (size < 8) throw new TollgateError('media.corrupt', `box of size ${size} at byte ${o}`);
+    if (o + size > b.length) {
+      const type = b.toString('latin1', o + 4, o + 8);
+      throw new TollgateError('media.truncated', `box '${type}' at byte ${o} needs ${size} bytes, ${b.length - o} remain`, { box: type, offset: o });
+    }
+    o += size;
+  }
+}
+
+/** Matroska/WebM: the Segment's declared size (when known) must fit in the file. */
+function checkEbmlSegment(b: Buffer): void {
+  const vint = (o: number, keepMarker: boolean): [number, number, boolean] | undefined => {
+    const first = b[o];
+    if (first === undefined || first === 0) return undefined;
+    let len = 1;
+    while (!(first & (0x80 >> (len - 1)))) len++;
+    if (o + len > b.length) return undefined;
+    let value = keepMarker ? first : first & (0xff >> len);
+    let allOnes = (first & (0xff >> len)) === 0xff >> len;
+    for (let i = 1; i < len; i++) {
+      value = value * 256 + (b[o + i] ?? 0);
+      if (b[o + i] !== 0xff) allOnes = false;
+    }
+    return [value, len, allOnes];
+  };
+  const header = vint(4, false);
+  if (!header) return;
+  const segAt = 4 + header[1] + header[0];
+  const id = vint(segAt, true);
+  if (!id || id[0] !== 0x18538067) return; // not a Segment where expected: leave it to ffprobe
+  const size = vint(segAt + id[1], false);
+  if (!size || size[2]) return; // unknown size (live streams, some muxers)
+  const end = segAt + id[1] + size[1] + size[0];
+  if (end > b.length) throw new TollgateError('media.truncated', `Matroska segment needs ${end} bytes, the file has ${b.length}`);
 }

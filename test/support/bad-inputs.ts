@@ -155,6 +155,15 @@ export function brokenWebm(): Buffer {
   return Buffer.concat([el('1a45dfa3', children), noise]);
 }
 
+/** A WebM whose Segment declares 1 MB but the upload stops after a few hundred bytes. */
+export function truncatedWebm(): Buffer {
+  const full = brokenWebm();
+  const headerEnd = 5 + (full[4] ?? 0x80) - 0x80;
+  // Segment ID 0x18538067 with a 4-byte size of 1 MiB, then a little payload.
+  const segment = Buffer.from([0x18, 0x53, 0x80, 0x67, 0x10, 0x10, 0x00, 0x00]);
+  return Buffer.concat([full.subarray(0, headerEnd), segment, Buffer.alloc(300, 0xec)]);
+}
+
 function withCorruptIdat(png: Buffer): Buffer {
   const out = Buffer.from(png);
   const idat = out.indexOf('IDAT', 8, 'latin1');
@@ -208,6 +217,8 @@ function build(): BadInput[] {
     },
     { name: 'MP4 with a broken container', fileName: 'clip.mp4', bytes: brokenMp4(), expectedCode: 'media.corrupt' },
     { name: 'WebM with a broken container', fileName: 'clip.webm', bytes: brokenWebm(), expectedCode: 'media.corrupt' },
+    { name: 'MP4 cut off inside its moov box', fileName: 'cut.mp4', bytes: brokenMp4().subarray(0, 1000), expectedCode: 'media.truncated' },
+    { name: 'WebM cut off inside its Segment', fileName: 'cut.webm', bytes: truncatedWebm(), expectedCode: 'media.truncated' },
   ];
 }
 

@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { DEFAULT_MEDIA_LIMITS } from '../../../src/media/limits.ts';
 import { openMedia } from '../../../src/media/open.ts';
+import { parseProbe } from '../../../src/media/probe.ts';
 import { FRAME_SIDE, needsSeekableInput } from '../../../src/media/video.ts';
 import { fixture, HAVE_SHARED, meanAbsDiff, SHARED, shared } from './helpers.ts';
 
@@ -110,6 +111,37 @@ describe('videos', () => {
     const view = await openMedia(fixture('rotated-90.mp4'));
     const big = await view.raster({ maxSide: 4096 });
     expect(Math.max(big.width, big.height)).toBeLessThanOrEqual(FRAME_SIDE);
+  });
+});
+
+describe('ffprobe output', () => {
+  it('tells audio-only containers (unsupported) from broken ones (corrupt)', () => {
+    const audio = JSON.stringify({ streams: [{ index: 0, codec_type: 'audio', codec_name: 'aac' }], format: {} });
+    expect(() => parseProbe(audio)).toThrow(expect.objectContaining({ code: 'media.unsupported_type' }));
+    expect(() => parseProbe(JSON.stringify({ streams: [] }))).toThrow(expect.objectContaining({ code: 'media.corrupt' }));
+    expect(() => parseProbe('not json')).toThrow(expect.objectContaining({ code: 'media.corrupt' }));
+  });
+
+  it('applies sample aspect ratio and rotation to the display size, ignores cover art', () => {
+    const probe = parseProbe(
+      JSON.stringify({
+        streams: [
+          { index: 0, codec_type: 'video', codec_name: 'mjpeg', width: 600, height: 600, disposition: { attached_pic: 1 } },
+          {
+            index: 1,
+            codec_type: 'video',
+            codec_name: 'h264',
+            width: 720,
+            height: 576,
+            sample_aspect_ratio: '16:15',
+            avg_frame_rate: '25/1',
+            side_data_list: [{ side_data_type: 'Display Matrix', rotation: 90 }],
+          },
+        ],
+        format: { duration: '4.0' },
+      }),
+    );
+    expect(probe).toMatchObject({ width: 576, height: 768, rotation: 90, fps: 25, frameCount: 100, videoCodec: 'h264', hasAudio: false });
   });
 });
 
