@@ -1,0 +1,303 @@
+import type { Raster } from '../../media/types.ts';
+
+/**
+ * Hand-crafted pixel features for the AI-vs-camera classifier. Each family targets a known
+ * difference between generator output and camera pipelines:
+ * - spectrum shape: generators' upsampling layers leave a distorted high-frequency falloff and
+ *   periodic peaks; camera optics + demosaicing give a smooth 1/f^α falloff;
+ * - noise residual: sensor noise is near-Gaussian and correlated across channels by demosaicing;
+ *   diffusion output has smoother, heavier-tailed residuals;
+ * - colour statistics: saturation is systematically higher in many generators' outputs;
+ * - JPEG traces from the bytes: camera files are JPEGs with camera-typical quantisation.
+ */
+
+export const FEATURE_NAMES = [
+  ...Array.from({ length: 8 }, (_, i) => `spectrum_bin${i}`),
+  'spectrum_slope',
+  'spectrum_hf_peak',
+  'residual_log_std',
+  'residual_kurtosis',
+  'residual_abs_skew',
+  'residual_corr_rg',
+  'residual_corr_gb',
+  'residual_autocorr1',
+  'residual_autocorr2',
+  'saturation_mean',
+  'saturation_std',
+  'jpeg',
+  'jpeg_luma_q_log',
+] as const;
+
+export const FEATURE_COUNT = FEATURE_NAMES.length;
+/** Largest crop analysed; the raster itself is requested at MAX_SIDE so training and inference see the same scale. */
+export const CROP_MAX = 256;
+export const RASTER_MAX_SIDE = 512;
+
+const TWIDDLES = new Map<number, { cos: Float64Array; sin: Float64Array }>();
+
+/** cos/sin of -2πk/n for k < n/2, cached per size: trig calls dominated the transform otherwise. */
+function twiddles(n: number): { cos: Float64Array; sin: Float64Array } {
+  let t = TWIDDLES.get(n);
+  if (!t) {
+    t = { cos: new Float64Array(n / 2), sin: new Float64Array(n / 2) };
+    for (let k = 0; k < n / 2; k++) {
+      t.cos[k] = Math.cos((-2 * Math.PI * k) / n);
+      t.sin[k] = Math.sin((-2 * Math.PI * k) / n);
+    }
+    TWIDDLES.set(n, t);
+  }
+  return t;
+}
+
+/** In-place iterative radix-2 FFT on (re, im) of length n (power of two). */
+function fft1d(re: Float64Array, im: Float64Array): void {
+  const n = re.length;
+  for (let i = 1, j = 0; i < n; i++) {
+    let bit = n >> 1;
+    for (; j & bit; bit >>= 1) j ^= bit;
+    j ^= bit;
+    if (i < j) {
+      const tr = re[i] ?? 0;
+      re[i] = re[j] ?? 0;
+      re[j] = tr;
+      const ti = im[i] ?? 0;
+      im[i] = im[j] ?? 0;
+      im[j] = ti;
+    }
+  }
+  const { cos, sin } = twiddles(n);
+  for (let len = 2; len <= n; len <<= 1) {
+    const step = n / len;
+    const halfLen = len >> 1;
+    for (let i = 0; i < n; i += len) {
+      for (let k = 0; k < halfLen; k++) {
+        const wr = cos[k * step] ?? 1;
+        const wi = sin[k * step] ?? 0;
+        const a = i + k;
+        const b = a + halfLen;
+        const br = re[b] ?? 0;
+        const bi = im[b] ?? 0;
+        const xr = br * wr - bi * wi;
+        const xi = br * wi + bi * wr;
+        const ar = re[a] ?? 0;
+        const ai = im[a] ?? 0;
+        re[b] = ar - xr;
+        im[b] = ai - xi;
+        re[a] = ar + xr;
+        im[a] = ai + xi;
+      }
+    }
+  }
+}
+
+/** Power spectrum of an n×n block (rows then columns). */
+export function powerSpectrum(block: Float64Array, n: number): Float64Array {
+  const re = Float64Array.from(block);
+  const im = new Float64Array(n * n);
+  const rowRe = new Float64Array(n);
+  const rowIm = new Float64Array(n);
+  for (let pass = 0; pass < 2; pass++) {
+    for (let a = 0; a < n; a++) {
+      for (let b = 0; b < n; b++) {
+        const idx = pass === 0 ? a * n + b : b * n + a;
+        rowRe[b] = re[idx] ?? 0;
+        rowIm[b] = im[idx] ?? 0;
+      }
+      fft1d(rowRe, rowIm);
+      for (let b = 0; b < n; b++) {
+        const idx = pass === 0 ? a * n + b : b * n + a;
+        re[idx] = rowRe[b] ?? 0;
+        im[idx] = rowIm[b] ?? 0;
+      }
+    }
+  }
+  const power = new Float64Array(n * n);
+  for (let i = 0; i < n * n; i++) power[i] = (re[i] ?? 0) ** 2 + (im[i] ?? 0) ** 2;
+  return power;
+}
+
+interface Crop {
+  n: number;
+  gray: Float64Array;
+  rgb: [Float64Array, Float64Array, Float64Array];
+}
+
+function centerCrop(raster: Raster): Crop {
+  const side = Math.min(raster.width, raster.height, CROP_MAX);
+  const n = 2 ** Math.floor(Math.log2(Math.max(8, side)));
+  const x0 = Math.max(0, Math.floor((raster.width - n) / 2));
+  const y0 = Math.max(0, Math.floor((raster.height - n) / 2));
+  const gray = new Float64Array(n * n);
+  const rgb: [Float64Array, Float64Array, Float64Array] = [new Float64Array(n * n), new Float64Array(n * n), new Float64Array(n * n)];
+  for (let y = 0; y < n; y++) {
+    for (let x = 0; x < n; x++) {
+      const sx = Math.min(raster.width - 1, x0 + x);
+      const sy = Math.min(raster.height - 1, y0 + y);
+      const p = (sy * raster.width + sx) * raster.channels;
+      const r = raster.data[p] ?? 0;
+      const g = raster.channels >= 3 ? (raster.data[p + 1] ?? 0) : r;
+      const b = raster.channels >= 3 ? (raster.data[p + 2] ?? 0) : r;
+      rgb[0][y * n + x] = r;
+      rgb[1][y * n + x] = g;
+      rgb[2][y * n + x] = b;
+      gray[y * n + x] = 0.299 * r + 0.587 * g + 0.114 * b;
+    }
+  }
+  return { n, gray, rgb };
+}
+
+function spectrumFeatures(gray: Float64Array, n: number): number[] {
+  let mean = 0;
+  for (const v of gray) mean += v;
+  mean /= gray.length;
+  const hann = new Float64Array(n);
+  for (let i = 0; i < n; i++) hann[i] = 0.5 - 0.5 * Math.cos((2 * Math.PI * i) / (n - 1));
+  const windowed = new Float64Array(n * n);
+  for (let y = 0; y < n; y++) {
+    for (let x = 0; x < n; x++) windowed[y * n + x] = ((gray[y * n + x] ?? 0) - mean) * (hann[x] ?? 0) * (hann[y] ?? 0);
+  }
+  const power = powerSpectrum(windowed, n);
+  const bins = new Float64Array(8);
+  const counts = new Float64Array(8);
+  const outer = new Float64Array(n * n);
+  let outerCount = 0;
+  // Running sums for the least-squares slope of log power against log radius.
+  let sx = 0;
+  let sy = 0;
+  let sxx = 0;
+  let sxy = 0;
+  let m = 0;
+  const half = n / 2;
+  for (let v = 0; v < n; v++) {
+    const fv = v <= half ? v : v - n;
+    for (let u = 0; u < n; u++) {
+      const fu = u <= half ? u : u - n;
+      const r = Math.sqrt(fu * fu + fv * fv) / half;
+      if (r === 0 || r > 1) continue;
+      const lp = Math.log10((power[v * n + u] ?? 0) + 1e-6);
+      const bin = Math.min(7, Math.floor(r * 8));
+      bins[bin] = (bins[bin] ?? 0) + lp;
+      counts[bin] = (counts[bin] ?? 0) + 1;
+      if (r > 0.5) outer[outerCount++] = lp;
+      const lr = Math.log10(r);
+      sx += lr;
+      sy += lp;
+      sxx += lr * lr;
+      sxy += lr * lp;
+      m++;
+    }
+  }
+  const profile = Array.from(bins, (total, i) => total / Math.max(1, counts[i] ?? 1));
+  const avg = profile.reduce((a, b) => a + b, 0) / profile.length;
+  const den = m * sxx - sx * sx;
+  const slope = den > 0 ? (m * sxy - sx * sy) / den : 0;
+  const ring = outer.subarray(0, outerCount).sort();
+  const median = ring[Math.floor(outerCount / 2)] ?? 0;
+  const peak = (ring[outerCount - 1] ?? 0) - median;
+  return [...profile.map((p) => p - avg), slope, peak];
+}
+
+/** 4-neighbour Laplacian residual (interior pixels only). */
+function residual(plane: Float64Array, n: number): Float64Array {
+  const out = new Float64Array((n - 2) * (n - 2));
+  for (let y = 1; y < n - 1; y++) {
+    for (let x = 1; x < n - 1; x++) {
+      const c = plane[y * n + x] ?? 0;
+      const s = (plane[y * n + x - 1] ?? 0) + (plane[y * n + x + 1] ?? 0) + (plane[(y - 1) * n + x] ?? 0) + (plane[(y + 1) * n + x] ?? 0);
+      out[(y - 1) * (n - 2) + (x - 1)] = c - s / 4;
+    }
+  }
+  return out;
+}
+
+function correlation(a: Float64Array, b: Float64Array, lagA = 0): number {
+  const n = a.length - lagA;
+  let ma = 0;
+  let mb = 0;
+  for (let i = 0; i < n; i++) {
+    ma += a[i + lagA] ?? 0;
+    mb += b[i] ?? 0;
+  }
+  ma /= n;
+  mb /= n;
+  let num = 0;
+  let da = 0;
+  let db = 0;
+  for (let i = 0; i < n; i++) {
+    const x = (a[i + lagA] ?? 0) - ma;
+    const y = (b[i] ?? 0) - mb;
+    num += x * y;
+    da += x * x;
+    db += y * y;
+  }
+  return da > 0 && db > 0 ? num / Math.sqrt(da * db) : 0;
+}
+
+function residualFeatures(crop: Crop): number[] {
+  const { n } = crop;
+  const res = residual(crop.gray, n);
+  let mean = 0;
+  for (const v of res) mean += v;
+  mean /= res.length;
+  let m2 = 0;
+  let m3 = 0;
+  let m4 = 0;
+  for (const v of res) {
+    const d = v - mean;
+    m2 += d * d;
+    m3 += d * d * d;
+    m4 += d * d * d * d;
+  }
+  m2 /= res.length;
+  m3 /= res.length;
+  m4 /= res.length;
+  const std = Math.sqrt(m2);
+  const kurtosis = m2 > 0 ? Math.log(m4 / (m2 * m2)) : 0;
+  const skew = m2 > 0 ? Math.abs(m3 / std ** 3) : 0;
+  const [rr, rg, rb] = crop.rgb.map((p) => residual(p, n)) as [Float64Array, Float64Array, Float64Array];
+  // Lag 1 and 2 along rows: demosaicing leaves a 2-pixel period in camera residuals.
+  return [Math.log(std + 1e-3), kurtosis, Math.min(skew, 10), correlation(rr, rg), correlation(rg, rb), correlation(res, res, 1), correlation(res, res, 2)];
+}
+
+function colourFeatures(crop: Crop): number[] {
+  const [r, g, b] = crop.rgb;
+  let sum = 0;
+  let sum2 = 0;
+  for (let i = 0; i < r.length; i++) {
+    const max = Math.max(r[i] ?? 0, g[i] ?? 0, b[i] ?? 0);
+    const min = Math.min(r[i] ?? 0, g[i] ?? 0, b[i] ?? 0);
+    const s = max > 0 ? (max - min) / max : 0;
+    sum += s;
+    sum2 += s * s;
+  }
+  const mean = sum / r.length;
+  return [mean, Math.sqrt(Math.max(0, sum2 / r.length - mean * mean))];
+}
+
+/** JPEG traces from the bytes: the mean of the first (luma) quantisation table, log-scaled. */
+export function jpegFeatures(bytes: Uint8Array): number[] {
+  if (bytes.length < 4 || bytes[0] !== 0xff || bytes[1] !== 0xd8) return [0, 0];
+  let offset = 2;
+  while (offset + 4 <= bytes.length) {
+    if (bytes[offset] !== 0xff) break;
+    const marker = bytes[offset + 1] ?? 0;
+    const length = ((bytes[offset + 2] ?? 0) << 8) | (bytes[offset + 3] ?? 0);
+    if (marker === 0xdb && length >= 67) {
+      const precision = (bytes[offset + 4] ?? 0) >> 4;
+      let sum = 0;
+      for (let i = 0; i < 64; i++) {
+        sum += precision ? ((bytes[offset + 5 + 2 * i] ?? 0) << 8) | (bytes[offset + 6 + 2 * i] ?? 0) : (bytes[offset + 5 + i] ?? 0);
+      }
+      return [1, Math.log(sum / 64)];
+    }
+    if (marker === 0xda) break;
+    offset += 2 + length;
+  }
+  return [1, 0];
+}
+
+/** The feature vector, in FEATURE_NAMES order. `raster` should come from `view.raster({ maxSide: RASTER_MAX_SIDE })`. */
+export function extractFeatures(raster: Raster, bytes: Uint8Array): number[] {
+  const crop = centerCrop(raster);
+  return [...spectrumFeatures(crop.gray, crop.n), ...residualFeatures(crop), ...colourFeatures(crop), ...jpegFeatures(bytes)];
+}
