@@ -27,7 +27,11 @@ export function checkStructure(bytes: Buffer, format: string): StructureReport {
   if (format === 'jpeg') return checkJpeg(bytes);
   if (format === 'png') return checkPng(bytes);
   if (format === 'webp') return checkWebp(bytes);
-  if (format === 'mp4' || format === 'mov' || format === 'heic' || format === 'heif' || format === 'avif') checkIsoBoxes(bytes);
+  if (format === 'mp4' || format === 'mov') checkIsoBoxes(bytes);
+  if (format === 'heic' || format === 'heif' || format === 'avif') {
+    checkIsoBoxes(bytes);
+    return { exifSegments: heifExif(bytes), metadataBytes: 0 };
+  }
   if (format === 'webm' || format === 'mkv') checkEbmlSegment(bytes);
   if (format === 'tiff') return { exifSegments: [bytes], metadataBytes: 0 };
   return { exifSegments: [], metadataBytes: 0 };
@@ -233,4 +237,17 @@ function checkEbmlSegment(b: Buffer): void {
   if (!size || size[2]) return; // unknown size (live streams, some muxers)
   const end = segAt + id[1] + size[1] + size[0];
   if (end > b.length) throw new TollgateError('media.truncated', `Matroska segment needs ${end} bytes, the file has ${b.length}`);
+}
+
+/**
+ * The EXIF item of a HEIF file, found by its "Exif\0\0" + TIFF header signature rather than by resolving
+ * iinf/iloc: the guard only needs the TIFF structure, and phones store the item near the start of mdat.
+ */
+function heifExif(b: Buffer): Buffer[] {
+  const limit = Math.min(b.length, 1 << 20);
+  for (let at = b.indexOf('Exif\0\0', 0, 'latin1'); at >= 0 && at < limit; at = b.indexOf('Exif\0\0', at + 1, 'latin1')) {
+    const order = b.toString('latin1', at + 6, at + 10);
+    if (order === 'MM\0*' || order === 'II*\0') return [b.subarray(at + 6)];
+  }
+  return [];
 }

@@ -155,6 +155,18 @@ export function brokenWebm(): Buffer {
   return Buffer.concat([el('1a45dfa3', children), noise]);
 }
 
+/** A HEIC-branded file whose mdat carries an EXIF item with a looping IFD (refused before decoding). */
+export function heicWithLoopingExif(): Buffer {
+  const box = (type: string, body: Buffer): Buffer => {
+    const head = Buffer.alloc(8);
+    head.writeUInt32BE(8 + body.length, 0);
+    head.write(type, 4, 'latin1');
+    return Buffer.concat([head, body]);
+  };
+  const exifItem = Buffer.concat([Buffer.from([0, 0, 0, 6]), Buffer.from('Exif\0\0', 'latin1'), tiffWithIfd(2, 8)]);
+  return Buffer.concat([box('ftyp', Buffer.from('heic\0\0\0\0mif1heic', 'latin1')), box('mdat', exifItem)]);
+}
+
 /** A WebM whose Segment declares 1 MB but the upload stops after a few hundred bytes. */
 export function truncatedWebm(): Buffer {
   const full = brokenWebm();
@@ -207,6 +219,7 @@ function build(): BadInput[] {
       bytes: jpegWithExif(tiffWithIfd(3, 0, 8)),
       expectedCode: 'media.metadata_bomb',
     },
+    { name: 'HEIC with a looping EXIF IFD', fileName: 'loop.heic', bytes: heicWithLoopingExif(), expectedCode: 'media.metadata_bomb' },
     { name: 'JPEG with a 5000-entry EXIF IFD', fileName: 'huge-exif.jpg', bytes: jpegWithExif(tiffWithIfd(5000, 0)), expectedCode: 'media.metadata_bomb' },
     { name: 'JPEG with a ZIP appended (polyglot)', fileName: 'poly.jpg', bytes: Buffer.concat([TINY_JPEG, tinyZip()]), expectedCode: 'media.archive' },
     {
