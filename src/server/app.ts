@@ -55,7 +55,8 @@ export async function buildServer(tollgate: Tollgate, options: ServerOptions = {
     logger: options.logger ?? { level: tollgate.config.log.level },
     trustProxy: options.trustProxy ?? false,
     // Report every validation problem at once, so a client fixes a request in one round.
-    ajv: { customOptions: { allErrors: true } },
+    // and reject unknown properties instead of silently dropping them (Fastify's default), so typos surface.
+    ajv: { customOptions: { allErrors: true, removeAdditional: false } },
   });
   const routes: RegisteredRoute[] = [];
   routeLists.set(app, routes);

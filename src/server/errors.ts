@@ -67,8 +67,8 @@ export function classify(error: unknown): TollgateError {
     }
     return error;
   }
-  const fe = error as Partial<FastifyError> & { validation?: unknown; validationContext?: string };
-  if (fe.validation) return new TollgateError('input.invalid', fe.message ?? 'invalid request');
+  const fe = error as Partial<FastifyError>;
+  if (fe.validation) return new TollgateError('input.invalid', validationMessage(fe.validation, fe.validationContext));
   switch (fe.code) {
     case 'FST_REQ_FILE_TOO_LARGE':
     case 'FST_ERR_CTP_BODY_TOO_LARGE':
@@ -92,6 +92,25 @@ export function classify(error: unknown): TollgateError {
   }
   // Anything else is our bug or an infrastructure failure; the cause goes to the log only.
   return new TollgateError('server.internal', 'internal server error', undefined, { cause: error });
+}
+
+type ValidationIssue = NonNullable<FastifyError['validation']>[number];
+
+/**
+ * One line per problem, each naming the field as `body.device.id`, with what is allowed where Ajv knows
+ * it: a client should be able to fix every problem from a single 400.
+ */
+export function validationMessage(issues: readonly ValidationIssue[], context = 'body'): string {
+  return issues
+    .map((issue) => {
+      const params = issue.params as Record<string, unknown>;
+      const path = [context, ...issue.instancePath.split('/').filter(Boolean)].join('.');
+      if (issue.keyword === 'additionalProperties') return `${path}: unknown property "${String(params['additionalProperty'])}"`;
+      if (issue.keyword === 'required') return `${path}.${String(params['missingProperty'])}: required`;
+      const allowed = Array.isArray(params['allowedValues']) ? ` (${params['allowedValues'].join(', ')})` : '';
+      return `${path}: ${issue.message ?? 'invalid'}${allowed}`;
+    })
+    .join('; ');
 }
 
 export function installErrorHandlers(app: FastifyInstance): void {

@@ -64,34 +64,41 @@ export async function readMultipartUpload(request: FastifyRequest, blobs: BlobSt
   let fileName: string | undefined;
   let fieldsJson: unknown;
   const individual: Record<string, unknown> = {};
-  for await (const part of request.parts()) {
-    if (part.type === 'file') {
-      if (part.fieldname !== 'file') {
-        part.file.resume();
-        throw new TollgateError('input.invalid', `unexpected file part "${part.fieldname}": send the media as "file"`);
+  // Set when the request body itself is broken (cut off, bad boundary): the client's fault, not the store's.
+  let malformed: Error | undefined;
+  try {
+    for await (const part of request.parts()) {
+      if (part.type === 'file') {
+        if (part.fieldname !== 'file') throw new TollgateError('input.invalid', `unexpected file part "${part.fieldname}": send the media as "file"`);
+        if (blob) throw new TollgateError('input.invalid', 'file: only one file per upload');
+        part.file.on('error', (error: Error) => (malformed = error));
+        const stored = await blobs.putStream(part.file, { maxBytes });
+        // Busboy stops at its own limit (maxBytes + 1) and marks the stream truncated instead of failing.
+        if (part.file.truncated) throw new TollgateError('media.too_large', `the file exceeds the limit of ${maxBytes} bytes`, { maxBytes });
+        blob = { key: stored.key, sha256: stored.sha256, bytes: stored.bytes };
+        fileName = part.filename || undefined;
+        continue;
       }
-      if (blob) {
-        part.file.resume();
-        throw new TollgateError('input.invalid', 'file: only one file per upload');
+      const value = typeof part.value === 'string' ? part.value : String(part.value);
+      if (part.valueTruncated) throw new TollgateError('input.invalid', `${part.fieldname}: value too long`);
+      if (part.fieldname === 'fields') {
+        if (fieldsJson !== undefined) throw new TollgateError('input.invalid', 'fields: given twice');
+        fieldsJson = parseJson('fields', value);
+      } else if (FIELD_NAMES.has(part.fieldname)) {
+        if (part.fieldname in individual) throw new TollgateError('input.invalid', `${part.fieldname}: given twice`);
+        individual[part.fieldname] = JSON_FIELDS.has(part.fieldname) ? parseJson(part.fieldname, value) : value;
+      } else {
+        throw new TollgateError('input.invalid', `unknown form field "${part.fieldname}"; expected file, fields, ${[...FIELD_NAMES].join(', ')}`);
       }
-      const stored = await blobs.putStream(part.file, { maxBytes });
-      // Busboy stops at its own limit (maxBytes + 1) and marks the stream truncated instead of failing.
-      if (part.file.truncated) throw new TollgateError('media.too_large', `the file exceeds ${maxBytes} bytes`, { maxBytes });
-      blob = { key: stored.key, sha256: stored.sha256, bytes: stored.bytes };
-      fileName = part.filename || undefined;
-      continue;
     }
-    const value = typeof part.value === 'string' ? part.value : String(part.value);
-    if (part.valueTruncated) throw new TollgateError('input.invalid', `${part.fieldname}: value too long`);
-    if (part.fieldname === 'fields') {
-      if (fieldsJson !== undefined) throw new TollgateError('input.invalid', 'fields: given twice');
-      fieldsJson = parseJson('fields', value);
-    } else if (FIELD_NAMES.has(part.fieldname)) {
-      if (part.fieldname in individual) throw new TollgateError('input.invalid', `${part.fieldname}: given twice`);
-      individual[part.fieldname] = JSON_FIELDS.has(part.fieldname) ? parseJson(part.fieldname, value) : value;
-    } else {
-      throw new TollgateError('input.invalid', `unknown form field "${part.fieldname}"; expected file, fields, ${[...FIELD_NAMES].join(', ')}`);
+  } catch (error) {
+    const tooLarge = isTollgateError(error) && error.details?.['reason'] === 'too_large';
+    if (malformed && !tooLarge) throw new TollgateError('input.invalid', `malformed multipart body: ${malformed.message}`);
+    // Busboy's own parse errors (no boundary, bad headers) are plain Errors without a Fastify code.
+    if (!isTollgateError(error) && error instanceof Error && !('code' in error)) {
+      throw new TollgateError('input.invalid', `malformed multipart body: ${error.message}`);
     }
+    throw error;
   }
   if (!blob) throw new TollgateError('input.invalid', 'file: missing; send the media as a multipart part named "file"');
   return { blob, fields: withDefaults(mergeFields(fieldsJson, individual), request, fileName), source: 'multipart' };
@@ -102,8 +109,11 @@ export async function readMultipartUpload(request: FastifyRequest, blobs: BlobSt
  * presigned URL). We copy it in under its content address so later processing never depends on the
  * app's object staying put.
  */
-export async function readObjectUpload(request: FastifyRequest, body: Record<string, unknown>, blobs: BlobStore, maxBytes: number): Promise<UploadInput> {
-  const { object_key: objectKey, ...rest } = body;
+export async function readObjectUpload(request: FastifyRequest, body: unknown, blobs: BlobStore, maxBytes: number): Promise<UploadInput> {
+  if (typeof body !== 'object' || body === null || Array.isArray(body)) {
+    throw new TollgateError('input.invalid', 'send multipart/form-data with a file, or a JSON object with object_key');
+  }
+  const { object_key: objectKey, ...rest } = body as Record<string, unknown>;
   if (typeof objectKey !== 'string' || objectKey.length === 0) {
     throw new TollgateError('input.invalid', 'object_key: required for JSON uploads (or send multipart/form-data with a file)');
   }

@@ -148,6 +148,12 @@ describe.each(backends)('HTTP API on $name', (backend) => {
     expect(basic.json()).toMatchObject({ error: { code: 'auth.invalid' } });
   });
 
+  /** A client that died mid-upload: the body stops inside the file part. */
+  async function truncatedMultipart() {
+    const { payload, contentType } = await multipart(photo('dog.jpg'));
+    return app.inject({ method: 'POST', url: '/v1/uploads', headers: { ...auth, 'content-type': contentType }, payload: payload.subarray(0, 50_000) });
+  }
+
   it('answers 400 input.invalid naming the field for invalid requests', async () => {
     const cases: Array<[Awaited<ReturnType<typeof upload>>, RegExp]> = [
       [await upload(photo('dog.jpg'), { client_ip: 'not-an-ip' }), /client_ip/],
@@ -163,6 +169,9 @@ describe.each(backends)('HTTP API on $name', (backend) => {
       [await app.inject({ method: 'POST', url: '/v1/uploads', headers: auth, payload: { object_key: 'in/bucket.jpg' } }), /S3/],
       [await app.inject({ method: 'POST', url: '/v1/uploads?wait=999999', headers: auth, payload: { object_key: 'a' } }), /wait/],
       [await app.inject({ method: 'GET', url: '/v1/uploads?cursor=garbage', headers: auth }), /cursor/],
+      [await truncatedMultipart(), /malformed multipart body/],
+      [await app.inject({ method: 'POST', url: '/v1/uploads', headers: { ...auth, 'content-type': 'multipart/form-data' }, payload: 'x' }), /malformed multipart body/],
+      [await app.inject({ method: 'PUT', url: '/v1/tasks/t1', headers: auth, payload: { spec: {}, given: 'now' } }), /unknown property "given"/],
       [await app.inject({ method: 'PUT', url: '/v1/policy', headers: auth, payload: { rules: [{ match: 'Bad Code!', action: 'reject' }] } }), /rules\.0\.match/],
       [await app.inject({ method: 'PUT', url: '/v1/webhook', headers: auth, payload: { url: 'ftp://x', secret: 's'.repeat(16) } }), /url/],
       [await app.inject({ method: 'POST', url: `/v1/review/items/${firstId}/decision`, headers: auth, payload: { decision: 'maybe', reviewer: 'r' } }), /decision/],

@@ -44,7 +44,7 @@ export function uploadRoutes(app: FastifyInstance, ctx: ServerContext): void {
   const { tollgate } = ctx;
   const maxBytes = tollgate.config.limits.maxBytes;
 
-  app.post<{ Querystring: { wait?: number }; Body: Record<string, unknown> | undefined }>(
+  app.post<{ Querystring: { wait?: number }; Body: unknown }>(
     '/v1/uploads',
     {
       schema: {
