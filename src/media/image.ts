@@ -74,8 +74,8 @@ export async function openImage(
   const display: Size = swap ? { width: header.height, height: header.width } : { width: header.width, height: header.height };
   const hevc = (format === 'heic' || format === 'heif') && header.compression === 'hevc';
   let useHeic = hevc && sharpLacksHevc;
-  const decodeAt = (size: Size, page = 0): Promise<Raster> =>
-    useHeic ? heicDecode(bytes, size) : sharpDecode(bytes, size, { maxPixels: limits.maxPixels, page }, format);
+  const decodeAt = (size: Size): Promise<Raster> =>
+    useHeic ? heicDecode(bytes, size) : sharpDecode(bytes, size, { maxPixels: limits.maxPixels }, format);
 
   const workingSize = targetSize(display, { maxSide: WORKING_SIDE });
   let working: Raster;
@@ -106,7 +106,7 @@ export async function openImage(
 
   let metadata: Promise<MediaMetadata> | undefined;
   let frames: Promise<readonly MediaFrame[]> | undefined;
-  const animated = (format === 'gif' || format === 'webp' || format === 'png') && header.pages > 1 && !useHeic;
+  const animated = (format === 'gif' || format === 'webp') && header.pages > 1;
   return {
     info,
     raster,

@@ -66,7 +66,11 @@ export interface MediaFrame {
   raster(request?: RasterRequest): Promise<Raster>;
 }
 
-/** Metadata as exifr parses it (merged EXIF/TIFF/GPS/XMP/IPTC/ICC), plus the container tags of videos. */
+/**
+ * Images: metadata as exifr parses it (merged EXIF/TIFF/GPS/XMP/IPTC/ICC, PNG text chunks, WebP EXIF/XMP).
+ * Videos: `{ container: { format, formatLong, durationS, bitRate, tags, streams[], rotation } }` from ffprobe
+ * (QuickTime keys such as `com.apple.quicktime.make` and `creation_time` are in `container.tags`).
+ */
 export type MediaMetadata = Readonly<Record<string, unknown>>;
 
 export interface MediaView {
