@@ -1,3 +1,4 @@
+import { spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { basename, join } from 'node:path';
@@ -30,7 +31,7 @@ export const FOUNDATION_DETECTORS = (name: string): boolean => name === 'dup.exa
 async function loadOnce(
   mode: 'embedded' | 'server',
   detectorSet: { name: string; filter?: CreateOptions['detectorFilter'] },
-  files: Buffer[],
+  paths: string[],
   uploads: number,
   concurrency: number,
   databaseUrl: string | undefined,
@@ -55,27 +56,10 @@ async function loadOnce(
   try {
     const tenant = await ensureTenant(tollgate.db, `bench-${Date.now()}`);
     const { key } = await createApiKey(tollgate.db, tenant.id);
-    const latencies: number[] = [];
-    let errors = 0;
-    let next = 0;
     const cpuBefore = process.cpuUsage();
-    const started = performance.now();
-    const client = async () => {
-      while (next < uploads) {
-        const i = next++;
-        const form = new FormData();
-        form.append('fields', JSON.stringify({ contributor_id: `c${i % 50}`, file_name: `u${i}.jpg` }));
-        form.append('file', new Blob([files[i % files.length]!]), `u${i}.jpg`);
-        const t0 = performance.now();
-        const response = await fetch(`${address}/v1/uploads?wait=30000`, { method: 'POST', headers: { authorization: `Bearer ${key}` }, body: form });
-        await response.arrayBuffer();
-        if (response.status !== 200) errors++;
-        latencies.push(performance.now() - t0);
-      }
-    };
-    await Promise.all(Array.from({ length: concurrency }, client));
-    const seconds = (performance.now() - started) / 1000;
+    const client = await runClient([address, key, String(uploads), String(concurrency), ...paths]);
     const cpu = process.cpuUsage(cpuBefore);
+    const { latencies, errors, seconds } = client;
     latencies.sort((a, b) => a - b);
     return {
       mode: mode === 'server' ? 'server (PostgreSQL)' : 'embedded (PGlite)',
@@ -120,10 +104,20 @@ async function analysisBaseline(files: Buffer[], uploads: number, filter?: Creat
   return (cpu.user + cpu.system) / 1000 / uploads;
 }
 
+/** Runs bench/load-client.ts in a child process and returns its measurements. */
+function runClient(args: string[]): Promise<{ latencies: number[]; errors: number; seconds: number }> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, ['--import', 'tsx', 'bench/load-client.ts', ...args], { stdio: ['ignore', 'pipe', 'inherit'] });
+    let out = '';
+    child.stdout.on('data', (chunk: Buffer) => (out += chunk.toString()));
+    child.on('error', reject);
+    child.on('exit', (code) => (code === 0 ? resolve(JSON.parse(out)) : reject(new Error(`load client exited ${code}`))));
+  });
+}
+
 export async function benchApi(databaseUrl: string | undefined, log: (line: string) => void, uploads = 400): Promise<{ markdown: string; results: ApiLoadResult[] }> {
-  const files = filesUnder('../shared/data/exif-camera-samples/images/jpg')
-    .filter((f) => !basename(f).startsWith('.'))
-    .map((f) => readFileSync(f));
+  const paths = filesUnder('../shared/data/exif-camera-samples/images/jpg').filter((f) => !basename(f).startsWith('.'));
+  const files = paths.map((f) => readFileSync(f));
   const results: ApiLoadResult[] = [];
   const sets = [
     { name: 'issue 2 (dup, quality, summary)', filter: (d: { name: string }) => FOUNDATION_DETECTORS(d.name) },
@@ -137,7 +131,7 @@ export async function benchApi(databaseUrl: string | undefined, log: (line: stri
   for (const mode of databaseUrl ? (['embedded', 'server'] as const) : (['embedded'] as const)) {
     for (const set of sets) {
       log(`api: ${mode}, ${set.name}, ${uploads} uploads`);
-      results.push(await loadOnce(mode, set, files, uploads, 16, databaseUrl));
+      results.push(await loadOnce(mode, set, paths, uploads, 16, databaseUrl));
     }
   }
   const markdown = table(

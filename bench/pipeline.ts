@@ -1,0 +1,37 @@
+/** Scan throughput and API load, written to docs/bench-pipeline.md (part of `npm run bench`). */
+import { writeFileSync } from 'node:fs';
+import { benchApi } from './api.ts';
+import { benchScan } from './scan.ts';
+import { machine } from './support.ts';
+import { freshPostgres, postgresAvailable } from '../test/support/databases.ts';
+
+const log = (line: string) => process.stderr.write(`${line}\n`);
+// A database of its own, dropped afterwards, so the benchmark never writes into an existing one.
+const database = (await postgresAvailable()) ? await freshPostgres() : undefined;
+const server = database?.url;
+const uploads = Number(process.env['BENCH_UPLOADS'] ?? 600);
+const scan = await benchScan(server, log);
+const api = await benchApi(server, log, uploads);
+const doc = `# Pipeline throughput
+
+Machine: ${machine()}. Server mode uses ${server ? 'a fresh database on the local PostgreSQL 15 (127.0.0.1:5432)' : 'nothing: PostgreSQL was not available'}.
+
+## tollgate scan (in process: ingest → queue → workers → verdict)
+
+${scan}
+
+Start-up (opening the store, migrations, queue) is reported apart; files/s counts from the first ingest to the last verdict.
+
+## HTTP API under concurrent load
+
+${uploads} uploads of the real camera JPEGs in \`../shared/data/exif-camera-samples/images/jpg\`, 16 concurrent clients, each
+\`POST /v1/uploads?wait=30000\` answering with the verdict (latency = upload sent → verdict received). Workers run in
+the server process (concurrency 3). CPU per upload is the server process's CPU (all threads) over the run; the
+client shares the machine (and the process), so the overhead column is an upper bound. "Analysis alone" runs the
+same files through decode + detectors + policy with no HTTP, queue or database.
+
+${api.markdown}
+`;
+writeFileSync('docs/bench-pipeline.md', doc);
+await database?.drop();
+log(doc);

@@ -1,0 +1,12 @@
+import { runParts } from './aggregate.ts';
+
+runParts(
+  [
+    { script: 'bench/pipeline.ts', output: 'bench-pipeline.md', title: 'Upload pipeline: scan and API' },
+    { script: 'bench/fingerprint.ts', output: 'bench-fingerprint.md', title: 'Fingerprints and Hamming index' },
+  ],
+  'BENCH.md',
+  'Benchmarks',
+  'npm run bench',
+  process.argv.slice(2),
+);

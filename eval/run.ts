@@ -1,0 +1,14 @@
+import { runParts } from '../bench/aggregate.ts';
+
+runParts(
+  [
+    { script: 'eval/pdq-conformance.ts', output: 'pdq-conformance.md', title: 'PDQ conformance with Meta reference vectors' },
+    { script: 'eval/quality-calibration.ts', output: 'eval-quality.md', title: 'Quality checks: calibration on real photos' },
+    { script: 'eval/metadata.ts', output: 'eval-metadata.md', title: 'Metadata forensics' },
+    { script: 'eval/ai.ts', output: 'eval-ai.md', title: 'Provenance and AI-generated detection' },
+  ],
+  'EVAL.md',
+  'Evaluations',
+  'npm run eval',
+  process.argv.slice(2),
+);
