@@ -1,4 +1,4 @@
-import { crc32 } from 'node:zlib';
+import { crc32, inflateSync } from 'node:zlib';
 import { TollgateError } from '../errors.ts';
 import { findActiveMarkup } from './sniff.ts';
 import type { AppendedData } from './types.ts';
@@ -131,6 +131,7 @@ const CRITICAL_PNG = new Set(['IHDR', 'PLTE', 'IDAT', 'IEND']);
 function checkPng(b: Buffer): StructureReport {
   let o = 8;
   let metadataBytes = 0;
+  let inflatedBytes = 0;
   let first = true;
   for (;;) {
     if (o + 8 > b.length) throw new TollgateError('media.truncated', 'PNG ends before IEND');
@@ -146,9 +147,46 @@ function checkPng(b: Buffer): StructureReport {
       if (crc32(b.subarray(o + 4, o + 8 + length)) !== stored) {
         throw new TollgateError('media.corrupt', `PNG chunk ${type} fails its CRC check`, { chunk: type, offset: o });
       }
-    } else metadataBytes += length;
+    } else {
+      metadataBytes += length;
+      inflatedBytes += inflatedSize(type, b.subarray(o + 8, o + 8 + length), o);
+      if (inflatedBytes > MAX_INFLATED_METADATA) {
+        throw new TollgateError('media.metadata_bomb', `compressed PNG metadata inflates to more than ${MAX_INFLATED_METADATA} bytes`);
+      }
+    }
     o += 12 + length;
     if (type === 'IEND') return { exifSegments: exifFromPng(b), metadataBytes, ...appended(classifyTrailer(b, o)) };
+  }
+}
+
+/**
+ * Compressed PNG metadata (iCCP profiles, zTXt, compressed iTXt) is a zip-bomb vector: exifr inflates
+ * iCCP with no output limit, and the provenance detectors inflate text chunks. Inflating here with a cap
+ * costs little (real chunks are kilobytes; ComfyUI workflows ~100 KB) and bounds what anyone downstream
+ * can be made to allocate.
+ */
+const MAX_INFLATED_METADATA = 32 * 1024 * 1024;
+
+function inflatedSize(type: string, data: Buffer, offset: number): number {
+  let at: number;
+  if (type === 'iCCP' || type === 'zTXt') {
+    at = data.indexOf(0) + 2; // keyword, NUL, compression method
+  } else if (type === 'iTXt') {
+    const keywordEnd = data.indexOf(0);
+    if (keywordEnd < 0 || data[keywordEnd + 1] !== 1) return 0; // uncompressed text
+    const languageEnd = data.indexOf(0, keywordEnd + 3);
+    const translatedEnd = languageEnd < 0 ? -1 : data.indexOf(0, languageEnd + 1);
+    if (translatedEnd < 0) return 0;
+    at = translatedEnd + 1;
+  } else return 0;
+  if (at < 2 || at > data.length) return 0;
+  try {
+    return inflateSync(data.subarray(at), { maxOutputLength: MAX_INFLATED_METADATA }).length;
+  } catch (err) {
+    if (err instanceof RangeError || (err instanceof Error && 'code' in err && err.code === 'ERR_BUFFER_TOO_LARGE')) {
+      throw new TollgateError('media.metadata_bomb', `PNG ${type} chunk at byte ${offset} inflates past ${MAX_INFLATED_METADATA} bytes`, { chunk: type, offset });
+    }
+    return 0; // malformed compressed data: the parsers will skip it too
   }
 }
 

@@ -64,6 +64,18 @@ export function pngBomb(): Buffer {
   return makePng(50_000, 50_000, Buffer.alloc(1024));
 }
 
+/**
+ * A PNG with 40 zTXt chunks of ~1 KB that each inflate to 1 MB: a zip bomb aimed at metadata readers.
+ * The compressed block is made once from 1 MB of zeros, so building the case costs 1 MB, not 40.
+ */
+export function pngWithZtxtBomb(): Buffer {
+  const png = tinyPng();
+  const payload = Buffer.concat([Buffer.from('Comment\0\0', 'latin1'), deflateSync(Buffer.alloc(1024 * 1024))]);
+  const chunks = Array.from({ length: 40 }, () => pngChunk('zTXt', payload));
+  const ihdrEnd = 8 + 12 + 13;
+  return Buffer.concat([png.subarray(0, ihdrEnd), ...chunks, png.subarray(ihdrEnd)]);
+}
+
 /** Inserts an APP1 Exif segment (TIFF payload) right after SOI. */
 export function jpegWithExif(tiff: Buffer, jpeg: Buffer = TINY_JPEG): Buffer {
   const payload = Buffer.concat([Buffer.from('Exif\0\0', 'latin1'), tiff]);
@@ -219,6 +231,7 @@ function build(): BadInput[] {
       bytes: jpegWithExif(tiffWithIfd(3, 0, 8)),
       expectedCode: 'media.metadata_bomb',
     },
+    { name: 'PNG whose zTXt chunks inflate to 40 MB', fileName: 'ztxt.png', bytes: pngWithZtxtBomb(), expectedCode: 'media.metadata_bomb' },
     { name: 'HEIC with a looping EXIF IFD', fileName: 'loop.heic', bytes: heicWithLoopingExif(), expectedCode: 'media.metadata_bomb' },
     { name: 'JPEG with a 5000-entry EXIF IFD', fileName: 'huge-exif.jpg', bytes: jpegWithExif(tiffWithIfd(5000, 0)), expectedCode: 'media.metadata_bomb' },
     { name: 'JPEG with a ZIP appended (polyglot)', fileName: 'poly.jpg', bytes: Buffer.concat([TINY_JPEG, tinyZip()]), expectedCode: 'media.archive' },
