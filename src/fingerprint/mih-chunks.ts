@@ -9,8 +9,6 @@ export interface ChunkPlan {
 
 /** Largest chunk we index: a 2^24-entry offset table is 64 MB per chunk. */
 const MAX_CHUNK_BITS = 24;
-/** Largest chunk chosen automatically: 12 chunks of ≤ 22 bits (200 MB of offsets) at 10 M hashes. */
-const AUTO_MAX_CHUNK_BITS = 22;
 /** Smallest: below this every table is tiny anyway and more chunks only add probes. */
 const MIN_CHUNK_BITS = 8;
 
@@ -18,15 +16,16 @@ const MIN_CHUNK_BITS = 8;
  * m disjoint chunks covering `bits`, as even as possible. Without a fixed m, the m with the
  * lowest estimated query cost at `radius` for n hashes: each probe is a bucket read and each
  * bucket holds n / 2^len candidates to verify, both mostly cache misses. Offset tables are
- * capped at 8 entries per hash so a small index stays small (what it costs in speed is
- * measured in docs/bench-fingerprint.md: m = 12 at 10 M, the upstream m = 16 at 1 M and below).
+ * capped at 12 entries per hash so a small index stays small. Measured (docs/bench-fingerprint.md):
+ * 10 M → m = 11 (23–24-bit chunks, 1.45 GB, 2.5× less CPU per query than m = 12); 1 M and
+ * below → the upstream 16 × 16 bits.
  */
 export function planChunks(bits: number, n: number, fixed?: number, radius = Math.round((bits * 31) / 256)): ChunkPlan {
   let count = fixed ?? 0;
   if (fixed === undefined) {
     let best = Infinity;
-    const budget = Math.max(2 ** 20, 8 * n);
-    for (let m = Math.ceil(bits / AUTO_MAX_CHUNK_BITS); m <= Math.floor(bits / MIN_CHUNK_BITS); m++) {
+    const budget = Math.max(2 ** 20, 12 * n);
+    for (let m = Math.ceil(bits / MAX_CHUNK_BITS); m <= Math.floor(bits / MIN_CHUNK_BITS); m++) {
       const lens = split(bits, m).lens;
       let cost = 0;
       let table = 0;

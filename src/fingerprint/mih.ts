@@ -8,7 +8,7 @@
  * hashes in every bucket and radius 31 verifies ~40 k random candidates per query, each a cache
  * miss. Wider chunks (the paper suggests ~log2 N bits) empty the buckets but need more flips
  * per chunk, so the layout is re-planned from the size at every rebuild by a cost model
- * (mih-chunks.ts): m = 12 chunks of 21–22 bits (≤ 2 flips at r = 31) at 10 M, the upstream
+ * (mih-chunks.ts): m = 11 chunks of 23–24 bits (≤ 2 flips at r = 31) at 10 M, the upstream
  * 16 × 16 bits at 1 M and below. `chunks` pins m; `tuneRadius` sets the radius planned for.
  *
  * Memory layout (why): at 10 M hashes an object per hash would not fit, so everything is typed

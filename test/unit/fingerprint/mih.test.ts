@@ -77,7 +77,7 @@ describe('multi-index hashing', () => {
       expect(p.lens.reduce((a, b) => a + b, 0)).toBe(bits);
       for (let c = 1; c < p.count; c++) expect(p.starts[c]).toBe(p.starts[c - 1]! + p.lens[c - 1]!);
     }
-    expect(planChunks(256, 1e7).count).toBe(12);
+    expect(planChunks(256, 1e7).count).toBe(11);
     expect(planChunks(256, 0, 16).lens.every((l) => l === 16)).toBe(true);
     const h = Uint32Array.from([0x12345678, 0x9abcdef0]);
     expect(chunkKey(h, 0, 0, 16)).toBe(0x1234);
