@@ -6,6 +6,9 @@ pg.types.setTypeParser(pg.types.builtins.INT8, (value: string) => Number(value))
 
 export async function openPostgres(connectionString: string, poolSize = 10): Promise<Database> {
   const pool = new pg.Pool({ connectionString, max: poolSize });
+  // An idle client whose connection is cut (server restart, DROP DATABASE … WITH (FORCE) in tests) makes
+  // the pool emit 'error'; with no listener that is an uncaught exception. The pool replaces the client.
+  pool.on('error', (error: Error) => process.emitWarning(`PostgreSQL idle client: ${error.message}`));
   // Fail fast with a clear error when the server is not there.
   const probe = await pool.connect();
   probe.release();

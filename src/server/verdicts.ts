@@ -3,8 +3,8 @@ import { VERDICT_CHANNEL } from '../uploads/process.ts';
 
 export interface VerdictWatcherOptions {
   /**
-   * LISTEN can miss a notification (a reconnect, a worker on another database connection pool that
-   * commits while we are subscribing), so waiters also poll at this slow interval.
+   * LISTEN can miss notifications (the listening connection dropped and nothing re-subscribed), so
+   * waiters also poll at this slow interval: slower answers, never lost ones.
    */
   pollMs: number;
   /** Called once per verdict notification, for metrics. */
@@ -43,32 +43,35 @@ export class VerdictWatcher {
     const decided = async (): Promise<boolean> =>
       (await queryOne(this.db, 'SELECT 1 FROM verdicts WHERE tenant_id = $1 AND upload_id = $2', [tenantId, uploadId])) !== undefined;
     const deadline = Date.now() + timeoutMs;
-    let wake: () => void = () => undefined;
+    while (!this.#closed) {
+      let timer: NodeJS.Timeout | undefined;
+      let unsubscribe: () => void = () => undefined;
+      // Subscribe before checking: a verdict committed between the check and the sleep still wakes us.
+      const notified = new Promise<void>((resolve) => (unsubscribe = this.#subscribe(uploadId, resolve)));
+      try {
+        if (await decided()) return true;
+        const left = deadline - Date.now();
+        if (left <= 0) return false;
+        await Promise.race([notified, new Promise<void>((resolve) => (timer = setTimeout(resolve, Math.min(left, this.options.pollMs))))]);
+      } finally {
+        clearTimeout(timer);
+        unsubscribe();
+      }
+    }
+    return decided();
+  }
+
+  #subscribe(uploadId: string, wake: () => void): () => void {
     let set = this.#waiters.get(uploadId);
     if (!set) {
       set = new Set();
       this.#waiters.set(uploadId, set);
     }
-    const registered = set;
-    try {
-      // Subscribe before the first check: a verdict committed in between still wakes us.
-      while (!this.#closed) {
-        const notified = new Promise<void>((resolve) => {
-          wake = resolve;
-          registered.add(wake);
-        });
-        if (await decided()) return true;
-        const left = deadline - Date.now();
-        if (left <= 0) return false;
-        let timer: NodeJS.Timeout | undefined;
-        await Promise.race([notified, new Promise<void>((resolve) => (timer = setTimeout(resolve, Math.min(left, this.options.pollMs))))]);
-        clearTimeout(timer);
-        registered.delete(wake);
-      }
-      return decided();
-    } finally {
-      registered.delete(wake);
-      if (registered.size === 0 && this.#waiters.get(uploadId) === registered) this.#waiters.delete(uploadId);
-    }
+    set.add(wake);
+    return () => {
+      const current = this.#waiters.get(uploadId);
+      current?.delete(wake);
+      if (current?.size === 0) this.#waiters.delete(uploadId);
+    };
   }
 }
