@@ -143,7 +143,39 @@ function boxCols(src: Float32Array, dst: Float32Array, rows: number, cols: numbe
   }
 }
 
-/** Tent-filters `luma` (rows × cols) and samples the 64×64 pixel centres. */
+/** One column of the box filter, the reference's float operations in its order, into `out`. */
+function boxColumn(src: Float32Array, col: number, rows: number, cols: number, win: number, out: Float32Array): void {
+  const half = (win + 2) >> 1;
+  let sum = 0;
+  let count = 0;
+  let ri = col;
+  let li = col;
+  let oi = 0;
+  for (let k = 0; k < half - 1; k++, ri += cols) {
+    sum = f32(sum + src[ri]!);
+    count++;
+  }
+  for (let k = 0; k < win - half + 1; k++, ri += cols) {
+    sum = f32(sum + src[ri]!);
+    count++;
+    out[oi++] = sum / count;
+  }
+  for (let k = 0; k < rows - win; k++, ri += cols, li += cols) {
+    sum = f32(f32(sum + src[ri]!) - src[li]!);
+    out[oi++] = sum / count;
+  }
+  for (let k = 0; k < half - 1; k++, li += cols) {
+    sum = f32(sum - src[li]!);
+    count--;
+    out[oi++] = sum / count;
+  }
+}
+
+/**
+ * Tent-filters `luma` (rows × cols) and samples the 64×64 pixel centres. Only 64 columns of the
+ * last column pass are ever sampled, so that pass runs on those columns alone (each column is
+ * independent, so the values are identical to filtering the whole image).
+ */
 export function downsampleTo64(luma: Float32Array, rows: number, cols: number): Float32Array {
   const out = new Float32Array(64 * 64);
   if (rows === 64 && cols === 64) {
@@ -154,16 +186,13 @@ export function downsampleTo64(luma: Float32Array, rows: number, cols: number): 
   const winAlongCols = jaroszWindowSize(rows, 64);
   const a = Float32Array.from(luma);
   const b = new Float32Array(a.length);
-  for (let pass = 0; pass < 2; pass++) {
-    boxRows(a, b, rows, cols, winAlongRows);
-    boxCols(b, a, rows, cols, winAlongCols);
-  }
-  for (let i = 0; i < 64; i++) {
-    const si = Math.floor(((i + 0.5) * rows) / 64);
-    for (let j = 0; j < 64; j++) {
-      const sj = Math.floor(((j + 0.5) * cols) / 64);
-      out[i * 64 + j] = a[si * cols + sj]!;
-    }
+  boxRows(a, b, rows, cols, winAlongRows);
+  boxCols(b, a, rows, cols, winAlongCols);
+  boxRows(a, b, rows, cols, winAlongRows);
+  const column = new Float32Array(rows);
+  for (let j = 0; j < 64; j++) {
+    boxColumn(b, Math.floor(((j + 0.5) * cols) / 64), rows, cols, winAlongCols, column);
+    for (let i = 0; i < 64; i++) out[i * 64 + j] = column[Math.floor(((i + 0.5) * rows) / 64)]!;
   }
   return out;
 }
