@@ -17,7 +17,7 @@ export function decodeError(err: unknown, format: string): TollgateError {
   const short = message.split('\n')[0]?.slice(0, 300) ?? '';
   const details = { format, decoderMessage: message.slice(0, 1000) };
   if (/pixel limit/i.test(message)) return new TollgateError('media.too_many_pixels', short, details, { cause: err });
-  if (/Support for this compression format has not been built|not supported by this decoder|no decoder|plugin/i.test(message)) {
+  if (/Support for this compression format has not been built|not supported by this decoder|no decoder|plugin|compression support is not configured/i.test(message)) {
     return new TollgateError('media.decoder_unavailable', `no decoder for this ${format} variant: ${short}`, details, { cause: err });
   }
   // libjpeg's "Corrupt JPEG data: premature end of data segment" is damage inside the file, not a short file.

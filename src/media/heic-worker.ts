@@ -13,6 +13,8 @@ import { TollgateError } from '../errors.ts';
  */
 const WORKER_SOURCE = `
 const { parentPort, workerData } = require('node:worker_threads');
+// libheif-js logs decode failures itself; they reach the caller as errors, so keep stdout clean.
+console.log = console.warn = console.error = () => {};
 const decode = require(workerData.modulePath);
 parentPort.on('message', async ({ id, bytes }) => {
   try {

@@ -182,6 +182,16 @@ function sniffText(b: Buffer): never {
   throw new TollgateError('media.unsupported_type', 'the bytes match no supported image or video format');
 }
 
+function rawFormat(b: Buffer): string | undefined {
+  if (startsWith(b, [0x49, 0x49, 0x2a, 0x00]) && ascii(b, 8, 10) === 'CR') return 'Canon CR2';
+  if (ascii(b, 0, 4) === 'IIRO' || ascii(b, 0, 4) === 'IIRS' || ascii(b, 0, 4) === 'MMOR') return 'Olympus ORF';
+  if (startsWith(b, [0x49, 0x49, 0x55, 0x00])) return 'Panasonic RW2';
+  if (ascii(b, 0, 15) === 'FUJIFILMCCD-RAW') return 'Fujifilm RAF';
+  if (ascii(b, 0, 2) === 'II' && ascii(b, 6, 14) === 'HEAPCCDR') return 'Canon CRW';
+  if (ascii(b, 0, 4) === 'FOVb') return 'Sigma X3F';
+  return undefined;
+}
+
 /** Throws `media.empty`, `media.archive`, `media.active_content` or `media.unsupported_type` for non-media. */
 export function sniff(bytes: Buffer): SniffResult {
   if (bytes.length === 0) throw new TollgateError('media.empty');
@@ -190,6 +200,10 @@ export function sniff(bytes: Buffer): SniffResult {
   if (startsWith(b, [0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a])) return sniffPng(b);
   if (ascii(b, 0, 6) === 'GIF87a' || ascii(b, 0, 6) === 'GIF89a') return image('gif', 'image/gif');
   if (ascii(b, 0, 4) === 'RIFF' && ascii(b, 8, 12) === 'WEBP') return sniffWebp(b);
+  // Camera raw formats with their own signatures; libvips would read at most a preview and then fail
+  // with a misleading "corrupt". (NEF, ARW and DNG are plain TIFF and go through as TIFF.)
+  const raw = rawFormat(b);
+  if (raw) throw new TollgateError('media.unsupported_type', `${raw} camera raw files are not supported`, { type: raw });
   if (startsWith(b, [0x49, 0x49, 0x2a, 0x00]) || startsWith(b, [0x4d, 0x4d, 0x00, 0x2a])) return image('tiff', 'image/tiff');
   // BigTIFF: libvips reads it, and it is the same family.
   if (startsWith(b, [0x49, 0x49, 0x2b, 0x00]) || startsWith(b, [0x4d, 0x4d, 0x00, 0x2b])) return image('tiff', 'image/tiff');

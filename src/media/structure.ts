@@ -27,6 +27,7 @@ export function checkStructure(bytes: Buffer, format: string): StructureReport {
   if (format === 'jpeg') return checkJpeg(bytes);
   if (format === 'png') return checkPng(bytes);
   if (format === 'webp') return checkWebp(bytes);
+  if (format === 'gif') return checkGif(bytes);
   if (format === 'mp4' || format === 'mov') checkIsoBoxes(bytes);
   if (format === 'heic' || format === 'heif' || format === 'avif') {
     checkIsoBoxes(bytes);
@@ -288,4 +289,35 @@ function heifExif(b: Buffer): Buffer[] {
     if (order === 'MM\0*' || order === 'II*\0') return [b.subarray(at + 6)];
   }
   return [];
+}
+
+/**
+ * Walks GIF blocks to the trailer (0x3B): what follows it is appended data (GIF/JS and GIF/JAR polyglots
+ * are classics), and a file that stops before it was cut off.
+ */
+function checkGif(b: Buffer): StructureReport {
+  const cut = (): never => {
+    throw new TollgateError('media.truncated', 'GIF ends before its trailer');
+  };
+  const tableSize = (flags: number): number => ((flags & 0x80) !== 0 ? 3 * (1 << ((flags & 0x07) + 1)) : 0);
+  const skipSubBlocks = (from: number): number => {
+    let o = from;
+    for (;;) {
+      const n = b[o];
+      if (n === undefined) return cut();
+      o += 1 + n;
+      if (n === 0) return o;
+    }
+  };
+  let o = 13 + tableSize(b[10] ?? 0);
+  for (;;) {
+    const block = b[o];
+    if (block === undefined) return cut();
+    if (block === 0x3b) return { exifSegments: [], metadataBytes: 0, ...appended(classifyTrailer(b, o + 1)) };
+    if (block === 0x21) o = skipSubBlocks(o + 2);
+    else if (block === 0x2c) {
+      if (o + 10 > b.length) return cut();
+      o = skipSubBlocks(o + 10 + tableSize(b[o + 9] ?? 0) + 1);
+    } else throw new TollgateError('media.corrupt', `unknown GIF block 0x${block.toString(16)} at byte ${o}`);
+  }
 }

@@ -29,6 +29,9 @@ export const TINY_WEBP = Buffer.from(
   'base64',
 );
 
+/** The well-known 1×1 transparent GIF (43 bytes). */
+export const TINY_GIF = Buffer.from('R0lGODlhAQABAIAAAAAAAP///yH5BAEAAAAALAAAAAABAAEAAAIBRAA7', 'base64');
+
 export function pngChunk(type: string, data: Buffer): Buffer {
   const head = Buffer.alloc(8);
   head.writeUInt32BE(data.length, 0);
@@ -208,6 +211,14 @@ function build(): BadInput[] {
     { name: 'PNG with a bad IDAT CRC', fileName: 'crc.png', bytes: withCorruptIdat(png), expectedCode: 'media.corrupt' },
     { name: '50000×50000 PNG bomb', fileName: 'bomb.png', bytes: pngBomb(), expectedCode: 'media.too_many_pixels' },
     { name: 'truncated WebP', fileName: 'cut.webp', bytes: TINY_WEBP.subarray(0, 200), expectedCode: 'media.truncated' },
+    { name: 'truncated GIF', fileName: 'cut.gif', bytes: TINY_GIF.subarray(0, 30), expectedCode: 'media.truncated' },
+    {
+      name: 'GIF with HTML appended (polyglot)',
+      fileName: 'poly.gif',
+      bytes: Buffer.concat([TINY_GIF, text('<html><body onload=alert(1)></body></html>')]),
+      expectedCode: 'media.active_content',
+    },
+    { name: 'GIF with a JAR appended (GIFAR)', fileName: 'gifar.gif', bytes: Buffer.concat([TINY_GIF, tinyZip()]), expectedCode: 'media.archive' },
     { name: 'ZIP renamed .jpg', fileName: 'holiday.jpg', bytes: tinyZip(), expectedCode: 'media.archive' },
     { name: 'gzip renamed .png', fileName: 'x.png', bytes: Buffer.from('1f8b0800000000000003030000000000000000', 'hex'), expectedCode: 'media.archive' },
     {

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { DEFAULT_MEDIA_LIMITS } from '../../../src/media/limits.ts';
 import { openMedia } from '../../../src/media/open.ts';
-import { TINY_JPEG, makePng, tinyPng } from '../../support/bad-inputs.ts';
+import { TINY_GIF, TINY_JPEG, makePng, tinyPng } from '../../support/bad-inputs.ts';
 import { fixture, HAVE_SHARED, meanAbsDiff, shared } from './helpers.ts';
 
 const ORIENT = 'exif-camera-samples/images/jpg/orientation';
@@ -134,6 +134,12 @@ describe('HEIF fixture (no corpus needed)', () => {
 });
 
 describe('GIF and TIFF', () => {
+  it('opens the classic 1×1 GIF', async () => {
+    const view = await openMedia(TINY_GIF);
+    expect(view.info).toMatchObject({ format: 'gif', width: 1, height: 1, frameCount: 1 });
+    expect(view.info.appended).toBeUndefined();
+  });
+
   it('decodes the first frame of an animated GIF and samples its pages', async () => {
     const sharp = (await import('sharp')).default;
     // Three 8×6 pages stacked vertically: red, green, blue.
