@@ -55,8 +55,12 @@ export class HammingIndex {
   private live = 0;
   private readonly idTable: IdTable;
   private plan: ChunkPlan;
-  /** The tail stays small, so it always uses 16-bit chunks: 64 k-entry heads instead of 2^22. */
-  private readonly tailPlan: ChunkPlan;
+  /**
+   * The tail holds at most max(4096, base/8) hashes, so it gets its own narrow plan: 8-bit chunks
+   * (32 KB of heads, cheap for the many small per-tenant indexes) until the base passes 32 k,
+   * then 16-bit chunks (4 MB) instead of the base's 2^24-entry tables.
+   */
+  private tailPlan: ChunkPlan;
   /** Slots < baseEnd are in the CSR tables; the rest are in the tail lists. */
   private baseEnd = 0;
   private baseOffsets: Uint32Array[] = [];
@@ -77,8 +81,8 @@ export class HammingIndex {
     this.ids = new Float64Array(cap);
     this.idTable = new IdTable(cap);
     this.plan = planChunks(bits, 0, this.fixedChunks, this.tuneRadius);
-    this.tailPlan = planChunks(bits, 0, bits / 16);
-    this.tailHead = Array.from({ length: this.tailPlan.count }, () => new Int32Array(1 << 16).fill(-1));
+    this.tailPlan = planChunks(bits, 0, bits / 8);
+    this.tailHead = Array.from(this.tailPlan.lens, (len) => new Int32Array(2 ** len).fill(-1));
     this.resetTables();
   }
 
@@ -329,6 +333,11 @@ export class HammingIndex {
       const fill = offs.slice(0, offs.length - 1);
       for (let s = 0; s < n; s++) ents[fill[chunkKey(this.hashes, s * this.words, start, len)]!++] = s;
       this.baseEntries[c] = ents;
+    }
+    const tailChunks = n > 8 * MIN_TAIL ? this.bits / 16 : this.bits / 8;
+    if (tailChunks !== this.tailPlan.count) {
+      this.tailPlan = planChunks(this.bits, 0, tailChunks);
+      this.tailHead = Array.from(this.tailPlan.lens, (len) => new Int32Array(2 ** len));
     }
     for (const h of this.tailHead) h.fill(-1);
     this.baseEnd = n;

@@ -145,6 +145,21 @@ describe('multi-index hashing', () => {
     );
   });
 
+  it('stays exact with a large base (16-bit tail chunks) and a tail of recent additions', () => {
+    const data = dataset(256, 42_000, true, 99);
+    const ids = [...data.keys()];
+    const ix = new HammingIndex({ bits: 256 });
+    ix.addMany(ids.slice(0, 40_000), concat(ids.slice(0, 40_000).map((id) => data.get(id)!)));
+    for (const id of ids.slice(40_000)) ix.addWords(id, data.get(id)!);
+    const next = rng(7);
+    const all = [...data.values()];
+    for (let k = 0; k < 40; k++) {
+      const radius = [0, 15, 31, 40][k % 4]!;
+      const q = flipSpread(all[next() % all.length]!, radius, next);
+      expect(ix.searchWords(q, radius)).toEqual(brute(data, q, radius));
+    }
+  }, 120_000);
+
   it('validates input', () => {
     const ix = new HammingIndex({ bits: 64 });
     expect(() => ix.add(1, 'abc')).toThrow();
