@@ -321,25 +321,28 @@ export class HammingIndex {
       this.plan = plan;
       this.resetTables();
     }
+    // Counting sort per chunk. Keys are extracted once per chunk into a reused buffer, and the
+    // offsets double as fill cursors (shifted back afterwards) so no table is copied.
+    const keys = new Uint32Array(n);
     for (let c = 0; c < plan.count; c++) {
       const start = plan.starts[c]!;
       const len = plan.lens[c]!;
       const offs = this.baseOffsets[c]!;
       offs.fill(0);
-      for (let s = 0; s < n; s++) offs[chunkKey(this.hashes, s * this.words, start, len) + 1]!++;
+      for (let s = 0; s < n; s++) {
+        const k = chunkKey(this.hashes, s * this.words, start, len);
+        keys[s] = k;
+        offs[k + 1]!++;
+      }
       for (let k = 1; k < offs.length; k++) offs[k] = offs[k]! + offs[k - 1]!;
       this.baseEntries[c] = new Uint32Array(0); // release before allocating the new table
       const ents = new Uint32Array(n);
-      const fill = offs.slice(0, offs.length - 1);
-      for (let s = 0; s < n; s++) ents[fill[chunkKey(this.hashes, s * this.words, start, len)]!++] = s;
+      for (let s = 0; s < n; s++) ents[offs[keys[s]!]!++] = s;
+      // Each offs[k] now holds the end of bucket k, i.e. the start of k + 1: shift back by one.
+      offs.copyWithin(1, 0, offs.length - 1);
+      offs[0] = 0;
       this.baseEntries[c] = ents;
     }
-    const tailChunks = n > 8 * MIN_TAIL ? this.bits / 16 : this.bits / 8;
-    if (tailChunks !== this.tailPlan.count) {
-      this.tailPlan = planChunks(this.bits, 0, tailChunks);
-      this.tailHead = Array.from(this.tailPlan.lens, (len) => new Int32Array(2 ** len));
-    }
-    for (const h of this.tailHead) h.fill(-1);
     this.baseEnd = n;
     this.tailNext = new Int32Array(0);
   }
