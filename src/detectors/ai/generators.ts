@@ -173,6 +173,20 @@ export function parseInvoke(keyword: string, text: string, source: string): Gene
   return null;
 }
 
+/** SwarmUI writes JSON `parameters` with a `sui_image_params` object. */
+export function parseSwarmUi(text: string, source: string): GeneratorFinding | null {
+  const doc = parseJson(text);
+  const params = isObject(doc) ? doc['sui_image_params'] : undefined;
+  if (!isObject(params)) return null;
+  return { generator: 'SwarmUI', model: str(params['model']), prompt: truncate(str(params['prompt'])), source, kind: 'generated' };
+}
+
+/** Midjourney PNG/WebP downloads put the prompt and a job UUID into `Description`. */
+export function parseMidjourneyDescription(text: string, source: string): GeneratorFinding | null {
+  const m = /^([\s\S]*?)\s*Job ID:\s*[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}/i.exec(text);
+  return m ? { generator: 'Midjourney', prompt: truncate(m[1]), source, kind: 'generated' } : null;
+}
+
 /** NovelAI: `Software: NovelAI`, prompt in `Description`, JSON settings in `Comment`, model in `Source`. */
 export function parseNovelAi(texts: ReadonlyMap<string, string>, sourcePrefix: string): GeneratorFinding | null {
   if (!/^NovelAI/i.test(texts.get('Software') ?? '')) return null;

@@ -8,7 +8,9 @@ import {
   parseComfyWorkflow,
   parseFooocus,
   parseInvoke,
+  parseMidjourneyDescription,
   parseNovelAi,
+  parseSwarmUi,
   parseTaggedComfy,
   type GeneratorFinding,
 } from './generators.ts';
@@ -28,7 +30,8 @@ export function findingsFromPngText(texts: readonly PngTextChunk[]): GeneratorFi
     const source = `png:${t.chunk}:${t.keyword}`;
     const key = t.keyword;
     let found: GeneratorFinding | null = null;
-    if (key === 'parameters') found = parseA1111(t.text, source) ?? parseFooocus(t.text, source);
+    if (key === 'parameters') found = parseA1111(t.text, source) ?? parseFooocus(t.text, source) ?? parseSwarmUi(t.text, source);
+    else if (key === 'Description') found = parseMidjourneyDescription(t.text, source) ?? parseA1111(t.text, source);
     else if (key === 'prompt') found = parseComfyPrompt(t.text, source);
     else if (key === 'workflow') found = parseComfyWorkflow(t.text, source);
     else if (key === 'Dream' || key === 'sd-metadata' || key === 'invokeai_metadata') found = parseInvoke(key, t.text, source);
@@ -47,9 +50,10 @@ export function findingsFromPngText(texts: readonly PngTextChunk[]): GeneratorFi
 const SOFTWARE_KEYWORDS = new Set(['Software', 'Source', 'Author', 'Artist', 'Creator', 'Title', 'Make', 'Model']);
 
 /** EXIF / IFD / IPTC / XMP fields (exifr names) whose text may name a generator. */
-const SOFTWARE_FIELDS = ['Software', 'Artist', 'Make', 'Model', 'CreatorTool', 'Credit', 'Creator', 'Source', 'HostComputer', 'ProcessingSoftware'];
+// Lower-case names are video container tags (ffprobe style) as the media layer passes them through.
+const SOFTWARE_FIELDS = ['Software', 'Artist', 'Make', 'Model', 'CreatorTool', 'Credit', 'Creator', 'Source', 'HostComputer', 'ProcessingSoftware', 'encoder', 'software', 'artist'];
 // exifr spells UserComment in lower camel case when it returns the raw bytes.
-const PARAMETER_FIELDS = ['UserComment', 'userComment', 'ImageDescription', 'XPComment', 'Description', 'parameters', 'Comment'];
+const PARAMETER_FIELDS = ['UserComment', 'userComment', 'ImageDescription', 'XPComment', 'Description', 'parameters', 'Comment', 'comment', 'description'];
 
 /** Findings from parsed EXIF/XMP/IPTC fields, as exifr returns them. */
 export function findingsFromExifFields(meta: MediaMetadata, prefix: string): GeneratorFinding[] {
@@ -58,7 +62,8 @@ export function findingsFromExifFields(meta: MediaMetadata, prefix: string): Gen
     const text = fieldText(meta[field]);
     if (!text) continue;
     const source = `${prefix}:${field}`;
-    const found = parseA1111(text, source) ?? parseTaggedComfy(text, source) ?? parseFooocus(text, source) ?? matchSoftware(text, source);
+    const found =
+      parseA1111(text, source) ?? parseTaggedComfy(text, source) ?? parseFooocus(text, source) ?? parseMidjourneyDescription(text, source) ?? matchSoftware(text, source);
     if (found) out.push(found);
   }
   for (const field of SOFTWARE_FIELDS) {

@@ -100,3 +100,28 @@ describe.skipIf(!HAS_DATA)('A1111 stealth pnginfo', () => {
     expect(decodeStealth(pixels)).toBeNull();
   });
 });
+
+describe.skipIf(!HAS_DATA)('front ends recognised from PNG text chunks on a real photo', () => {
+  const cases: Array<[string, string, string, RegExp]> = [
+    ['Description', 'a lighthouse at dusk, cinematic --ar 3:2 --v 6.1 Job ID: 3f1c2a9e-5b7d-4e21-9c3a-0d8e6f4b2a17', 'Midjourney', /lighthouse/],
+    ['parameters', '{"sui_image_params": {"prompt": "a lighthouse", "model": "OfficialStableDiffusion/sd_xl_base_1.0", "seed": 1}}', 'SwarmUI', /lighthouse/],
+    ['parameters', A1111, 'AUTOMATIC1111', /red fox/],
+  ];
+  it.each(cases)('%s chunk → %s', async (keyword, text, generator, prompt) => {
+    const base = await sharp(read('object-photos/horses.jpg')).resize(256).png().toBuffer();
+    const png = withChunks(base, [chunk('tEXt', Buffer.concat([Buffer.from(`${keyword}\0`, 'latin1'), Buffer.from(text, 'utf8')]))]);
+    const signals = await generatorMetadataDetector.detect(await openMedia(png), context());
+    const ev = signals.find((s) => s.code === 'ai.generator_metadata')?.evidence;
+    expect(ev?.['generator']).toBe(generator);
+    expect(String(ev?.['prompt'])).toMatch(prompt);
+  });
+
+  it('ignores ordinary descriptions and camera software written by editors', async () => {
+    const base = await sharp(read('object-photos/horses.jpg')).resize(256).png().toBuffer();
+    const png = withChunks(base, [
+      chunk('tEXt', Buffer.from('Description\0Horses in a field near Uppsala, shot on a Nikon D750', 'latin1')),
+      chunk('tEXt', Buffer.from('Software\0GIMP 2.10.34', 'latin1')),
+    ]);
+    expect(await generatorMetadataDetector.detect(await openMedia(png), context())).toEqual([]);
+  });
+});
