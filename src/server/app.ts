@@ -10,6 +10,7 @@ import { ApiKeyAuth } from './auth.ts';
 import type { ServerContext } from './context.ts';
 import { errorSchema, installErrorHandlers } from './errors.ts';
 import { createServerMetrics, type ServerMetrics } from './metrics.ts';
+import { bankRoutes } from './routes/banks.ts';
 import { healthRoutes } from './routes/health.ts';
 import { partyRoutes } from './routes/parties.ts';
 import { policyRoutes } from './routes/policies.ts';
@@ -54,8 +55,8 @@ export async function buildServer(tollgate: Tollgate, options: ServerOptions = {
   const app = Fastify({
     logger: options.logger ?? { level: tollgate.config.log.level },
     trustProxy: options.trustProxy ?? false,
-    // Report every validation problem at once, so a client fixes a request in one round.
-    // and reject unknown properties instead of silently dropping them (Fastify's default), so typos surface.
+    // Report every validation problem at once, so a client fixes a request in one round, and reject
+    // unknown properties instead of silently dropping them (Fastify's default), so typos surface.
     ajv: { customOptions: { allErrors: true, removeAdditional: false } },
   });
   const routes: RegisteredRoute[] = [];
@@ -108,6 +109,7 @@ export async function buildServer(tollgate: Tollgate, options: ServerOptions = {
   reviewRoutes(app, ctx);
   policyRoutes(app, ctx);
   tenantRoutes(app, ctx);
+  bankRoutes(app, ctx);
   await app.ready();
   return app;
 }
