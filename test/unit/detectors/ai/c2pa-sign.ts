@@ -3,7 +3,7 @@
  * real photos ourselves with c2pa-ts and a throwaway CA + leaf certificate that meets the C2PA
  * certificate profile (the profile, not a trust list, is what c2pa-ts checks).
  *
- * `@peculiar/x509` is the certificate library c2pa-ts itself uses (its signer takes that type).
+ * `@peculiar/x509` (devDependency) is the certificate library c2pa-ts itself uses (its signer takes that type).
  */
 import * as x509 from '@peculiar/x509';
 import { JPEG, PNG, type Asset } from '@trustnxt/c2pa-ts/asset';
