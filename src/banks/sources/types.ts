@@ -4,7 +4,15 @@
  * the keys it already recorded.
  */
 export type BankItem =
-  | { kind: 'media'; key: string; bytes: Buffer; sourceUrl?: string; name?: string }
+  | {
+      kind: 'media';
+      key: string;
+      bytes: Buffer;
+      sourceUrl?: string;
+      name?: string;
+      /** The type sniffed from the bytes (never from a file name or Content-Type), e.g. `image/jpeg`. */
+      mime?: string;
+    }
   | { kind: 'hash'; key: string; pdq: string; quality?: number; source?: string }
   /** A source entry that could not be read (download refused, not media, truncated record): reported, never fatal. */
   | { kind: 'skipped'; key: string; reason: string; sourceUrl?: string };
