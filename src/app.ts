@@ -8,8 +8,9 @@ import { openPostgres } from './db/postgres.ts';
 import { builtInDetectors } from './detectors/catalogue.ts';
 import { DetectorRegistry } from './detectors/registry.ts';
 import type { Detector } from './detectors/types.ts';
-import { fingerprintMedia } from './pipeline/fingerprints.ts';
 import { JobQueue, type QueueOptions } from './jobs/queue.ts';
+import { MatchIndexes } from './matching/indexes.ts';
+import { storeFingerprints } from './matching/fingerprints.ts';
 import { startWorkers, type WorkerOptions } from './jobs/workers.ts';
 import type { AnalysisDeps } from './pipeline/analyse.ts';
 import { buildPolicy, DEFAULT_POLICY, type Policy } from './policy/spec.ts';
@@ -26,6 +27,8 @@ export interface Tollgate {
   queue: JobQueue;
   detectors: DetectorRegistry;
   process: ProcessDeps;
+  /** In-memory PDQ indexes over upload hashes and banks, loaded on first use or at worker start. */
+  indexes: MatchIndexes;
   startWorkers(options?: Partial<WorkerOptions>): Promise<void>;
   close(): Promise<void>;
 }
@@ -36,7 +39,7 @@ export function analysisDeps(config: Config, detectors = new DetectorRegistry(bu
     detectors: detectors.list(),
     limits: config.limits,
     detectorTimeoutMs: config.workers.detectorTimeoutMs,
-    fingerprint: fingerprintMedia,
+    fingerprint: storeFingerprints,
   };
 }
 
@@ -71,8 +74,10 @@ export async function createTollgate(config: Config, options: CreateOptions = {}
     policies.set(tenantId, { policy, at: Date.now() });
     return policy;
   };
+  const indexes = new MatchIndexes(db);
   const process: ProcessDeps = {
     db,
+    indexes,
     blobs,
     queue,
     analysis: analysisDeps(config, detectors),
@@ -86,9 +91,15 @@ export async function createTollgate(config: Config, options: CreateOptions = {}
     queue,
     detectors,
     process,
-    startWorkers: (workerOptions = {}) => startWorkers(process, { concurrency: config.workers.concurrency, ...workerOptions }),
+    indexes,
+    startWorkers: async (workerOptions = {}) => {
+      // Rebuilt before the first job, so the first uploads are matched against everything stored.
+      await indexes.start();
+      await startWorkers(process, { concurrency: config.workers.concurrency, ...workerOptions });
+    },
     close: async () => {
       await queue.stop();
+      await indexes.close();
       if (!options.db) await db.close();
     },
   };

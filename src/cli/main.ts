@@ -1,8 +1,10 @@
 import { configFileFromArgv, loadConfig } from '../config/index.ts';
 import { isTollgateError } from '../errors.ts';
 import { MIGRATE_HELP, TENANTS_HELP, migrateCommand, tenantsCommand } from './commands/admin.ts';
+import { BANK_HELP, bankCommand } from './commands/bank.ts';
 import { HASH_HELP, hashCommand } from './commands/hash.ts';
 import { INSPECT_HELP, inspectCommand } from './commands/inspect.ts';
+import { MATCH_HELP, matchCommand } from './commands/match.ts';
 import { SCAN_HELP, scanCommand } from './commands/scan.ts';
 import { SERVE_HELP, WORKER_HELP, serveCommand, workerCommand } from './commands/serve.ts';
 import { CliExit, EXIT, describeError } from './io.ts';
@@ -14,6 +16,8 @@ const COMMANDS: Record<string, Command> = {
   inspect: { help: INSPECT_HELP, run: inspectCommand },
   scan: { help: SCAN_HELP, run: scanCommand },
   hash: { help: HASH_HELP, run: hashCommand },
+  match: { help: MATCH_HELP, run: matchCommand },
+  bank: { help: BANK_HELP, run: bankCommand },
   serve: { help: SERVE_HELP, run: serveCommand },
   worker: { help: WORKER_HELP, run: workerCommand },
   migrate: { help: MIGRATE_HELP, run: migrateCommand },

@@ -1,10 +1,22 @@
 import type { Detector } from './types.ts';
 import { aiDetectors } from './ai/index.ts';
 import { exactDuplicateDetector } from './dup/exact.ts';
+import { crossAccountDetector, nearDuplicateDetector } from './dup/near.ts';
+import { referenceMatchDetector } from './dup/ref.ts';
+import { videoNearDuplicateDetector } from './dup/video.ts';
 import { metaDetectors } from './meta/index.ts';
 import { qualityDetectors } from './quality/index.ts';
 
 /** Every detector Tollgate ships, in one list: the composition root registers these. */
 export function builtInDetectors(): Detector[] {
-  return [exactDuplicateDetector, ...qualityDetectors, ...metaDetectors, ...aiDetectors];
+  return [
+    exactDuplicateDetector,
+    nearDuplicateDetector,
+    crossAccountDetector,
+    videoNearDuplicateDetector,
+    referenceMatchDetector,
+    ...qualityDetectors,
+    ...metaDetectors,
+    ...aiDetectors,
+  ];
 }

@@ -31,6 +31,44 @@ export interface PriorUpload {
   decision: string | null;
 }
 
+/** One hash to look up: the upload's PDQ or one of its dihedral variants (`variant` names which). */
+export interface PdqQuery {
+  hash: string;
+  variant: string;
+}
+
+/** An earlier upload whose perceptual hash is within the radius of this one's (any dihedral variant). */
+export interface NearUpload extends PriorUpload {
+  sha256: string;
+  distance: number;
+  /** The variant of this upload that matched: `original`, or a rotation/flip of it. */
+  variant: string;
+}
+
+export type BankKind = 'internet' | 'stock' | 'fraud' | 'allow';
+
+/** A reference-bank entry near this upload (only enabled banks are searched). */
+export interface BankMatch {
+  bankId: string;
+  bankName: string;
+  bankKind: BankKind;
+  entryId: number;
+  /** The entry's key in its import source (relative path, URL, CSV row). */
+  key: string;
+  sourceUrl: string | null;
+  source: string | null;
+  distance: number;
+  variant: string;
+}
+
+/** An earlier video whose sampled frames match this one's, scored as upstream vPDQ does. */
+export interface NearVideo extends PriorUpload {
+  /** % of this video's distinct good frames with a match in the earlier one. */
+  queryMatchPercent: number;
+  /** % of the earlier video's distinct good frames with a match in this one. */
+  targetMatchPercent: number;
+}
+
 /**
  * What detectors may ask of the store. Narrow on purpose: detectors never see the database,
  * so they run the same in `inspect` (no store), `scan` and workers.
@@ -38,6 +76,12 @@ export interface PriorUpload {
 export interface DetectorLookups {
   /** Earlier uploads of the same tenant with these exact bytes, oldest first, excluding the current upload. */
   uploadsBySha256(sha256: string): Promise<PriorUpload[]>;
+  /** Optional (near duplicates): earlier uploads of the tenant within `radius` of any query hash, nearest first. */
+  nearUploadsByPdq?(queries: readonly PdqQuery[], radius: number): Promise<NearUpload[]>;
+  /** Optional (reverse image search): entries of the tenant's enabled banks within `radius`, nearest first. */
+  bankMatchesByPdq?(queries: readonly PdqQuery[], radius: number): Promise<BankMatch[]>;
+  /** Optional (video near duplicates): earlier videos sharing frames with these vPDQ frames. */
+  nearVideosByFrames?(frames: ReadonlyArray<{ hash: string; quality: number }>): Promise<NearVideo[]>;
 }
 
 export interface DetectorContext {

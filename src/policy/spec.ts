@@ -56,6 +56,10 @@ export const DEFAULT_POLICY_SPEC: PolicySpec = {
     { match: 'dup.exact', evidence: { same_contributor: false }, action: 'reject' },
     { match: 'dup.exact', action: 'reject' },
     { match: 'dup.cross_account', action: 'reject' },
+    // A contributor's own re-upload may be a legitimate retry; a person decides.
+    { match: 'dup.near', action: 'review' },
+    { match: 'dup.video_near', evidence: { same_contributor: false }, action: 'reject' },
+    { match: 'dup.video_near', action: 'review' },
     { match: 'ref.match', evidence: { bank_kind: 'allow' }, action: 'ignore' },
     { match: 'ref.match', action: 'reject' },
     { match: 'quality.blank', min_score: 0.5, action: 'reject' },

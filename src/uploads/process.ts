@@ -7,6 +7,8 @@ import { analyse, type AnalysisDeps } from '../pipeline/analyse.ts';
 import type { Policy } from '../policy/spec.ts';
 import { openReviewItem } from '../review/items.ts';
 import { createDelivery } from '../webhooks/deliveries.ts';
+import type { MatchIndexes } from '../matching/indexes.ts';
+import { recordUploadHashes } from '../matching/store.ts';
 import { storeLookups } from './lookups.ts';
 
 export const VERDICT_CHANNEL = 'tollgate_verdict';
@@ -18,6 +20,8 @@ export interface ProcessDeps {
   analysis: Omit<AnalysisDeps, 'policy'>;
   policyFor(tenantId: string): Promise<Policy>;
   webhookDefaults?: { url?: string | undefined; secret?: string | undefined };
+  /** Near-duplicate and bank search; without it only exact duplicates are found. */
+  indexes?: MatchIndexes;
 }
 
 export interface ProcessOutcome {
@@ -37,7 +41,7 @@ export async function processUpload(deps: ProcessDeps, uploadId: string): Promis
   await markProcessing(deps.db, uploadId);
   const [bytes, facts, policy] = await Promise.all([deps.blobs.get(upload.blob_key), factsFor(deps, upload), deps.policyFor(upload.tenant_id)]);
   const analysisStarted = performance.now();
-  const result = await analyse(bytes, facts, storeLookups(deps.db, upload.tenant_id, upload.id), { ...deps.analysis, policy }, upload.file_name ?? undefined);
+  const result = await analyse(bytes, facts, storeLookups(deps.db, upload.tenant_id, upload.id, deps.indexes), { ...deps.analysis, policy }, upload.file_name ?? undefined);
   const record: UploadResult = result.ok
     ? {
         uploadId,
@@ -74,6 +78,8 @@ async function commitResult(deps: ProcessDeps, upload: UploadRow, record: Upload
   let deliveryId: string | null = null;
   const written = await deps.db.transaction(async (tx) => {
     if (!(await recordResult(tx, record))) return false;
+    // With the verdict, so a later upload can only see hashes of uploads that have one.
+    await recordUploadHashes(tx, upload.tenant_id, upload.id, record.media?.kind, record.fingerprints);
     if (record.verdict.decision === 'review') {
       await openReviewItem(tx, upload.tenant_id, upload.id, reviewPriority(record), record.verdict.reasons);
     }

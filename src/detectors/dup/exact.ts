@@ -1,4 +1,5 @@
 import type { Detector, Signal } from '../types.ts';
+import { allowListed } from './hashes.ts';
 
 /** The same bytes were uploaded before in this tenant. Another contributor's file is the stronger reason. */
 export const exactDuplicateDetector: Detector = {
@@ -9,6 +10,8 @@ export const exactDuplicateDetector: Detector = {
     const earlier = (await lookups.uploadsBySha256(view.sha256)).filter((u) => u.uploadId !== upload.uploadId);
     const first = earlier[0];
     if (!first) return [];
+    // The same file everyone may send (an allow-bank entry: the app's splash screen) is no duplicate.
+    if (await allowListed(view, lookups)) return [];
     // Unknown when the app did not say who uploaded: then it is only "seen before".
     const known = upload.contributorId !== undefined && first.contributorId !== null;
     const sameContributor = known ? first.contributorId === upload.contributorId : null;

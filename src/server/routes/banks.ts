@@ -4,6 +4,7 @@
  * tenant's banks and uploads). Every query is scoped to the authenticated tenant; a bank of another
  * tenant is "not found", never "forbidden", so ids cannot be probed.
  */
+import { createHash } from 'node:crypto';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { BANK_KINDS, createBank, findBank, insertBankEntries, listBankEntries, listBanks, type BankRow } from '../../banks/banks.ts';
 import { entriesFor } from '../../banks/import.ts';
@@ -233,7 +234,7 @@ export function bankRoutes(app: FastifyInstance, ctx: ServerContext): void {
       const bank = await bankOf(request);
       if (request.isMultipart()) {
         const { bytes, fileName, fields } = await readFilePart(request);
-        const key = fields['key'] ?? `sha256:${(await import('node:crypto')).createHash('sha256').update(bytes).digest('hex')}`;
+        const key = fields['key'] ?? `sha256:${createHash('sha256').update(bytes).digest('hex')}`;
         const entries = await entriesFor(
           { kind: 'media', key, bytes, ...(fields['source_url'] ? { sourceUrl: fields['source_url'] } : {}), ...((fields['source'] ?? fileName) ? { name: fields['source'] ?? fileName! } : {}) },
           { db, limits: tollgate.config.limits, bank },

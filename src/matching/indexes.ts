@@ -1,0 +1,180 @@
+/**
+ * The process's in-memory PDQ indexes: one HammingIndex per tenant for upload image hashes, one per
+ * tenant for video frame hashes, one per bank. PostgreSQL is the source of truth; these are derived:
+ * built by streaming the tables in id order on first use, then kept current by an id watermark
+ * (checked before every search, one indexed query per table) and warmed by NOTIFY so searches
+ * rarely find much to catch up on. Only ids and hashes live here; what a match means (which
+ * upload, whose, which source URL) is read from the database for the few hits, which keeps memory
+ * at the index's typed arrays even for banks of millions.
+ */
+import type { Database } from '../db/database.ts';
+import { HammingIndex } from '../fingerprint/mih.ts';
+import { PDQ_MIN_QUALITY } from '../fingerprint/pdq.ts';
+import { Watermark } from './watermark.ts';
+
+/** NOTIFY channel: a transaction that inserted upload hashes or bank entries pings it. */
+export const HASHES_CHANNEL = 'tollgate_hashes';
+
+export type UploadHashKind = 'pdq' | 'vpdq';
+
+export interface IndexHit {
+  /** Row id in upload_hashes or bank_entries. */
+  id: number;
+  distance: number;
+  /** Which query hash found it (position in the array passed to search). */
+  query: number;
+}
+
+export interface MatchIndexOptions {
+  /** Rows per catch-up query. */
+  batch?: number;
+  minQuality?: number;
+  /** Subscribe to NOTIFY (default true); tests turn it off to prove the watermark alone suffices. */
+  listen?: boolean;
+}
+
+interface HashRow {
+  id: number;
+  owner: string;
+  kind: string;
+  hash: string;
+  quality: number;
+}
+
+const TABLES = {
+  uploads: { sql: 'SELECT id, tenant_id AS owner, kind, hash, quality FROM upload_hashes' },
+  banks: { sql: "SELECT id, bank_id AS owner, 'pdq' AS kind, pdq AS hash, quality FROM bank_entries" },
+} as const;
+type TableName = keyof typeof TABLES;
+
+export class MatchIndexes {
+  private readonly indexes = new Map<string, HammingIndex>();
+  private readonly marks: Record<TableName, Watermark> = { uploads: new Watermark(), banks: new Watermark() };
+  private readonly batch: number;
+  private readonly minQuality: number;
+  private readonly listenEnabled: boolean;
+  private running: Promise<void> | null = null;
+  private queued: Promise<void> | null = null;
+  private unlisten: (() => Promise<void>) | null = null;
+  private started: Promise<void> | null = null;
+  private closed = false;
+
+  constructor(
+    private readonly db: Database,
+    options: MatchIndexOptions = {},
+  ) {
+    this.batch = options.batch ?? 20_000;
+    this.minQuality = options.minQuality ?? PDQ_MIN_QUALITY;
+    this.listenEnabled = options.listen ?? true;
+  }
+
+  /** Loads everything and subscribes to NOTIFY. Idempotent; searches call it, workers call it at start. */
+  start(): Promise<void> {
+    this.started ??= (async () => {
+      if (this.listenEnabled) {
+        this.unlisten = await this.db.listen(HASHES_CHANNEL, () => {
+          // Best effort warm-up: a failure here is retried by the catch-up before the next search.
+          if (!this.closed) this.catchUp().catch(() => undefined);
+        });
+      }
+      await this.catchUp();
+    })();
+    return this.started;
+  }
+
+  async close(): Promise<void> {
+    this.closed = true;
+    await this.unlisten?.().catch(() => undefined);
+    await this.running?.catch(() => undefined);
+  }
+
+  /** Highest row ids seen (for tests and diagnostics). */
+  get watermarks(): { uploads: number; banks: number } {
+    return { uploads: this.marks.uploads.high, banks: this.marks.banks.high };
+  }
+
+  /** Number of hashes indexed for an upload kind of a tenant, or for a bank. */
+  size(key: { tenantId: string; kind: UploadHashKind } | { bankId: string }): number {
+    return this.indexes.get('bankId' in key ? bankKey(key.bankId) : uploadKey(key.tenantId, key.kind))?.size ?? 0;
+  }
+
+  /**
+   * Brings the indexes up to everything committed before this call. Concurrent callers share
+   * runs, but a caller never rides on a run that started before it was called (that run's query
+   * may predate the caller's own commit), so it waits for the next one.
+   */
+  catchUp(): Promise<void> {
+    if (!this.running) {
+      this.running = this.pull().finally(() => {
+        this.running = null;
+      });
+      return this.running;
+    }
+    if (!this.queued) {
+      const next = (): Promise<void> => {
+        this.queued = null;
+        return this.catchUp();
+      };
+      this.queued = this.running.then(next, next);
+    }
+    return this.queued;
+  }
+
+  async searchUploads(tenantId: string, kind: UploadHashKind, hashes: readonly string[], radius: number): Promise<IndexHit[]> {
+    await this.start();
+    await this.catchUp();
+    return searchAll(this.indexes.get(uploadKey(tenantId, kind)), hashes, radius);
+  }
+
+  async searchBanks(bankIds: readonly string[], hashes: readonly string[], radius: number): Promise<IndexHit[]> {
+    await this.start();
+    await this.catchUp();
+    return bankIds.flatMap((bankId) => searchAll(this.indexes.get(bankKey(bankId)), hashes, radius));
+  }
+
+  private async pull(): Promise<void> {
+    await this.pullTable('uploads');
+    await this.pullTable('banks');
+  }
+
+  private async pullTable(table: TableName): Promise<void> {
+    const mark = this.marks[table];
+    for (;;) {
+      const gaps = mark.pending();
+      const rows = await this.db.query<HashRow>(`${TABLES[table].sql} WHERE id > $1 OR id = ANY($2::bigint[]) ORDER BY id LIMIT $3`, [
+        mark.high,
+        gaps,
+        this.batch,
+      ]);
+      for (const row of rows) {
+        const id = Number(row.id);
+        mark.observe(id);
+        if (row.quality < this.minQuality) continue;
+        const key = table === 'uploads' ? uploadKey(row.owner, row.kind as UploadHashKind) : bankKey(row.owner);
+        let index = this.indexes.get(key);
+        if (!index) {
+          index = new HammingIndex({ bits: 256 });
+          this.indexes.set(key, index);
+        }
+        index.add(id, row.hash);
+      }
+      if (rows.length < this.batch) return;
+    }
+  }
+}
+
+const uploadKey = (tenantId: string, kind: UploadHashKind): string => `u:${tenantId}:${kind}`;
+const bankKey = (bankId: string): string => `b:${bankId}`;
+
+/** Best distance per row over all query hashes (the dihedral variants of one image, or video frames). */
+function searchAll(index: HammingIndex | undefined, hashes: readonly string[], radius: number): IndexHit[] {
+  if (!index || index.size === 0) return [];
+  const best = new Map<number, IndexHit>();
+  hashes.forEach((hash, query) => {
+    for (const m of index.search(hash, radius)) {
+      const seen = best.get(m.id);
+      if (!seen || m.distance < seen.distance) best.set(m.id, { id: m.id, distance: m.distance, query });
+    }
+  });
+  return [...best.values()].sort((a, b) => a.distance - b.distance || a.id - b.id);
+}

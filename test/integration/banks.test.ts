@@ -1,0 +1,181 @@
+import { cpSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { FastifyInstance } from 'fastify';
+import sharp from 'sharp';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createTollgate, type Tollgate } from '../../src/app.ts';
+import { createBank, findBank, listBankEntries } from '../../src/banks/banks.ts';
+import { importBank } from '../../src/banks/import.ts';
+import { openSource } from '../../src/banks/open-source.ts';
+import { loadConfig } from '../../src/config/index.ts';
+import { createApiKey, createTenant, ensureTenant } from '../../src/db/tenants.ts';
+import { buildServer } from '../../src/server/app.ts';
+import { ingestBytes } from '../../src/uploads/ingest.ts';
+import { uploadReport, type UploadReport } from '../../src/uploads/report.ts';
+import { BACKENDS, postgresAvailable, type TestDatabase } from '../support/databases.ts';
+
+const PHOTOS = '../shared/data/object-photos';
+const photo = (name: string): Buffer => readFileSync(join(PHOTOS, name));
+
+/** Only duplicate and bank detectors, so the verdicts here do not move with other families' thresholds. */
+async function dupOnlyTollgate(database: TestDatabase): Promise<{ tollgate: Tollgate; close(): Promise<void> }> {
+  const dataDir = mkdtempSync(join(tmpdir(), 'tollgate-banks-'));
+  const config = loadConfig({ env: { TOLLGATE_DATA_DIR: dataDir, TOLLGATE_WORKER_CONCURRENCY: '2' } });
+  const tollgate = await createTollgate(config, {
+    db: database.db,
+    queue: { pollingIntervalSeconds: 0.5, retryDelaySeconds: 1, maintenanceIntervalSeconds: 1 },
+    detectorFilter: (d) => d.name.startsWith('dup.') || d.name.startsWith('ref.'),
+  });
+  return {
+    tollgate,
+    close: async () => {
+      await tollgate.close();
+      await database.drop();
+      rmSync(dataDir, { recursive: true, force: true });
+    },
+  };
+}
+
+/** Crops `fraction` of the width and height away, split over the four borders. */
+async function cropped(bytes: Buffer, fraction: number): Promise<Buffer> {
+  const { width = 0, height = 0 } = await sharp(bytes).metadata();
+  const dx = Math.round((width * fraction) / 2);
+  const dy = Math.round((height * fraction) / 2);
+  return sharp(bytes).extract({ left: dx, top: dy, width: width - 2 * dx, height: height - 2 * dy }).jpeg({ quality: 80 }).toBuffer();
+}
+
+describe.each(BACKENDS)('reference banks on $name', (backend) => {
+  let t: { tollgate: Tollgate; close(): Promise<void> } | undefined;
+  let tenantId: string;
+  let refs: string;
+  const waiters = new Map<string, () => void>();
+  const done = new Set<string>();
+
+  beforeAll(async () => {
+    if (backend.name === 'postgres' && !(await postgresAvailable())) return;
+    t = await dupOnlyTollgate(await backend.open());
+    await t.tollgate.startWorkers({
+      onProcessed: (id) => {
+        done.add(id);
+        waiters.get(id)?.();
+      },
+    });
+    tenantId = (await ensureTenant(t.tollgate.db, 'banks')).id;
+    refs = mkdtempSync(join(tmpdir(), 'tollgate-refs-'));
+    mkdirSync(join(refs, 'animals'));
+    for (const name of ['eagle.jpg', 'giraffe.jpg']) cpSync(join(PHOTOS, name), join(refs, 'animals', name));
+    cpSync(join(PHOTOS, 'horses.jpg'), join(refs, 'horses.jpg'));
+  });
+  afterAll(async () => {
+    await t?.close();
+    if (refs) rmSync(refs, { recursive: true, force: true });
+  });
+
+  async function upload(bytes: Buffer, contributor: string): Promise<UploadReport> {
+    const { uploadId } = await ingestBytes(t!.tollgate, tenantId, bytes, { contributor_id: contributor });
+    if (!done.has(uploadId)) await new Promise<void>((resolve) => waiters.set(uploadId, resolve));
+    return (await uploadReport(t!.tollgate.db, tenantId, uploadId))!;
+  }
+  const importFolder = async (bankName: string, signal?: AbortSignal, onProgress?: () => void) => {
+    const row = (await findBank(t!.tollgate.db, tenantId, bankName))!;
+    return importBank({ db: t!.tollgate.db, limits: t!.tollgate.config.limits, bank: row, source: await openSource(refs), ...(signal ? { signal } : {}), concurrency: 1, ...(onProgress ? { onProgress } : {}) });
+  };
+
+  it('resumes an interrupted import by skipping the keys it recorded', async (context) => {
+    if (!t) return context.skip();
+    await createBank(t.tollgate.db, tenantId, 'web', 'internet');
+    const abort = new AbortController();
+    const first = await importFolder('web', abort.signal, () => abort.abort());
+    expect(first).toMatchObject({ status: 'interrupted', added: 1 });
+    const second = await importFolder('web');
+    expect(second).toMatchObject({ status: 'done', keysBefore: 1, added: 2, failed: 0 });
+    const again = await importFolder('web');
+    expect(again).toMatchObject({ status: 'done', keysBefore: 3, added: 0 });
+    const imports = await t.tollgate.db.query<{ status: string; added: number }>('SELECT status, added FROM bank_imports ORDER BY started_at');
+    expect(imports.map((i) => [i.status, i.added])).toEqual([['interrupted', 1], ['done', 2], ['done', 0]]);
+  });
+
+  it('rejects a re-encoded or slightly cropped copy of a bank image with ref.match naming the source', async (context) => {
+    if (!t) return context.skip();
+    const reencoded = await upload(await sharp(photo('eagle.jpg')).resize(640).webp({ quality: 60 }).toBuffer(), 'alice');
+    expect(reencoded.verdict).toEqual({ decision: 'reject', reasons: ['ref.match'] });
+    expect(reencoded.signals.find((s) => s.code === 'ref.match')).toMatchObject({
+      severity: 'high',
+      evidence: { bank: 'web', bank_kind: 'internet', key: 'animals/eagle.jpg', distance: expect.any(Number) },
+    });
+    expect(reencoded.signals.find((s) => s.code === 'ref.match')?.message).toContain('animals/eagle.jpg');
+    // PDQ alone tolerates about 1–2 % cropped off the borders (see the report); heavier crops need the local-feature matcher.
+    const crop = await upload(await cropped(photo('horses.jpg'), 0.02), 'alice');
+    expect(crop.verdict?.decision).toBe('reject');
+    expect(crop.signals.find((s) => s.code === 'ref.match')?.evidence).toMatchObject({ key: 'horses.jpg' });
+    const unrelated = await upload(photo('kite.jpg'), 'alice');
+    expect(unrelated.signals).toEqual([]);
+  });
+
+  it('lets an allow-bank match clear the upload of duplicate and reference signals', async (context) => {
+    if (!t) return context.skip();
+    const splash = await createBank(t.tollgate.db, tenantId, 'app-splash', 'allow');
+    const db = t.tollgate.db;
+    const hashed = (await db.query<{ pdq: string }>("SELECT pdq FROM bank_entries e JOIN banks b ON b.id = e.bank_id WHERE b.name = 'web' AND e.import_key = 'animals/giraffe.jpg'"))[0]!;
+    await db.query(`INSERT INTO bank_entries (bank_id, tenant_id, import_key, pdq, quality) VALUES ($1, $2, 'splash', $3, 100)`, [splash.id, tenantId, hashed.pdq]);
+    const first = await upload(photo('giraffe.jpg'), 'bob');
+    const second = await upload(photo('giraffe.jpg'), 'carol');
+    for (const r of [first, second]) {
+      expect(r.verdict?.decision).toBe('accept');
+      expect(r.signals.map((s) => s.code)).toEqual(['ref.match']);
+      expect(r.signals[0]).toMatchObject({ severity: 'info', evidence: { bank: 'app-splash', bank_kind: 'allow' } });
+    }
+    expect((await listBankEntries(db, { ...splash }, 10)).length).toBe(1);
+  });
+
+  it('serves /v1/banks, /v1/banks/:id/entries and /v1/match to the owning tenant only', async (context) => {
+    if (!t) return context.skip();
+    const app: FastifyInstance = await buildServer(t.tollgate, { logger: false });
+    try {
+      const tenant = await createTenant(t.tollgate.db, 'banks-http');
+      const other = await createTenant(t.tollgate.db, 'banks-http-other');
+      const auth = { authorization: `Bearer ${(await createApiKey(t.tollgate.db, tenant.id)).key}` };
+      const otherAuth = { authorization: `Bearer ${(await createApiKey(t.tollgate.db, other.id)).key}` };
+      const created = await app.inject({ method: 'POST', url: '/v1/banks', headers: auth, payload: { name: 'stock', kind: 'stock' } });
+      expect(created.statusCode).toBe(201);
+      const bankId = created.json<{ id: string }>().id;
+      expect((await app.inject({ method: 'POST', url: '/v1/banks', headers: auth, payload: { name: 'stock', kind: 'stock' } })).statusCode).toBe(409);
+
+      const form = new FormData();
+      form.set('file', new Blob([photo('person.jpg')]), 'person.jpg');
+      form.set('source_url', 'https://stock.example/person-123');
+      const body = new Response(form);
+      const added = await app.inject({
+        method: 'POST',
+        url: `/v1/banks/${bankId}/entries`,
+        headers: { ...auth, 'content-type': body.headers.get('content-type')! },
+        payload: Buffer.from(await body.arrayBuffer()),
+      });
+      expect(added.json()).toEqual({ added: 1, already_present: 0 });
+      const pdq = 'f'.repeat(32) + '0'.repeat(32);
+      expect((await app.inject({ method: 'POST', url: `/v1/banks/stock/entries`, headers: auth, payload: { entries: [{ pdq, source: 'hma export' }] } })).json()).toEqual({ added: 1, already_present: 0 });
+      const entries = (await app.inject({ method: 'GET', url: `/v1/banks/${bankId}/entries?limit=1`, headers: auth })).json<{ items: Array<{ key: string }>; next_cursor: string | null }>();
+      expect(entries.items).toHaveLength(1);
+      expect(entries.next_cursor).not.toBeNull();
+      expect((await app.inject({ method: 'GET', url: '/v1/banks', headers: auth })).json()).toMatchObject({ items: [{ name: 'stock', kind: 'stock', entries: 2 }] });
+
+      const copy = await sharp(photo('person.jpg')).resize(500).jpeg({ quality: 70 }).toBuffer();
+      const mform = new FormData();
+      mform.set('file', new Blob([copy]), 'copy.jpg');
+      const mbody = new Response(mform);
+      const matched = await app.inject({ method: 'POST', url: '/v1/match', headers: { ...auth, 'content-type': mbody.headers.get('content-type')! }, payload: Buffer.from(await mbody.arrayBuffer()) });
+      expect(matched.statusCode).toBe(200);
+      expect(matched.json()).toMatchObject({ banks: [{ bank: 'stock', kind: 'stock', matches: [{ source_url: 'https://stock.example/person-123', distance: expect.any(Number) }] }], uploads: [] });
+      const byHash = await app.inject({ method: 'POST', url: '/v1/match', headers: auth, payload: { pdq } });
+      expect(byHash.json()).toMatchObject({ banks: [{ bank: 'stock', matches: [{ source: 'hma export', distance: 0 }] }] });
+
+      // Another tenant sees neither the bank nor its entries, by id or by name.
+      expect((await app.inject({ method: 'GET', url: `/v1/banks/${bankId}/entries`, headers: otherAuth })).statusCode).toBe(404);
+      expect((await app.inject({ method: 'GET', url: '/v1/banks/stock', headers: otherAuth })).statusCode).toBe(404);
+      expect((await app.inject({ method: 'POST', url: '/v1/match', headers: otherAuth, payload: { pdq } })).json()).toMatchObject({ banks: [], uploads: [] });
+    } finally {
+      await app.close();
+    }
+  });
+});

@@ -1,0 +1,121 @@
+import { readFileSync } from 'node:fs';
+import sharp from 'sharp';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { ensureTenant } from '../../src/db/tenants.ts';
+import { ingestBytes } from '../../src/uploads/ingest.ts';
+import { uploadReport, type UploadReport } from '../../src/uploads/report.ts';
+import { BACKENDS, postgresAvailable } from '../support/databases.ts';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { createTollgate, type Tollgate } from '../../src/app.ts';
+import { loadConfig } from '../../src/config/index.ts';
+import type { TestDatabase } from '../support/databases.ts';
+
+/**
+ * Only the duplicate and bank detectors: the verdicts asserted here must not move when another
+ * family (the AI classifier on recompressed copies, say) changes its mind.
+ */
+async function dupOnlyTollgate(database: TestDatabase): Promise<{ tollgate: Tollgate; close(): Promise<void> }> {
+  const dataDir = mkdtempSync(join(tmpdir(), 'tollgate-near-'));
+  const config = loadConfig({ env: { TOLLGATE_DATA_DIR: dataDir, TOLLGATE_WORKER_CONCURRENCY: '2' } });
+  const tollgate = await createTollgate(config, {
+    db: database.db,
+    queue: { pollingIntervalSeconds: 0.5, retryDelaySeconds: 1, maintenanceIntervalSeconds: 1 },
+    detectorFilter: (d) => d.name.startsWith('dup.') || d.name.startsWith('ref.'),
+  });
+  return {
+    tollgate,
+    close: async () => {
+      await tollgate.close();
+      await database.drop();
+      rmSync(dataDir, { recursive: true, force: true });
+    },
+  };
+}
+
+const photo = (name: string): Buffer => readFileSync(`../shared/data/object-photos/${name}`);
+const GIRAFFE = photo('giraffe.jpg');
+const HORSES = photo('horses.jpg');
+const KITE = photo('kite.jpg');
+
+/** Copies a fraud would submit: smaller and recompressed, turned on its side, converted to WebP. */
+const resized = (b: Buffer) => sharp(b).resize(800).jpeg({ quality: 60 }).toBuffer();
+const rotated = (b: Buffer) => sharp(b).rotate(90).jpeg({ quality: 85 }).toBuffer();
+const webp = (b: Buffer) => sharp(b).webp({ quality: 50 }).toBuffer();
+
+describe.each(BACKENDS)('near duplicates on $name', (backend) => {
+  let t: { tollgate: Tollgate; close(): Promise<void> } | undefined;
+  let tenantId: string;
+  const waiters = new Map<string, () => void>();
+  const done = new Set<string>();
+
+  beforeAll(async () => {
+    if (backend.name === 'postgres' && !(await postgresAvailable())) return;
+    t = await dupOnlyTollgate(await backend.open());
+    await t.tollgate.startWorkers({
+      onProcessed: (id) => {
+        done.add(id);
+        waiters.get(id)?.();
+      },
+    });
+    tenantId = (await ensureTenant(t.tollgate.db, 'near-dup')).id;
+  });
+  afterAll(async () => t?.close());
+
+  async function upload(bytes: Buffer, contributor: string): Promise<UploadReport> {
+    const { uploadId } = await ingestBytes(t!.tollgate, tenantId, bytes, { contributor_id: contributor });
+    if (!done.has(uploadId)) await new Promise<void>((resolve) => waiters.set(uploadId, resolve));
+    return (await uploadReport(t!.tollgate.db, tenantId, uploadId))!;
+  }
+  const signal = (r: UploadReport, code: string) => r.signals.find((s) => s.code === code);
+
+  it("sends the contributor's own resized, rotated or re-encoded copy to review as dup.near", async (context) => {
+    if (!t) return context.skip();
+    const original = await upload(GIRAFFE, 'alice');
+    expect(original.verdict?.decision).toBe('accept');
+    for (const make of [resized, rotated, webp]) {
+      const copy = await upload(await make(GIRAFFE), 'alice');
+      expect(copy.verdict, make.name).toEqual({ decision: 'review', reasons: ['dup.near'] });
+      expect(signal(copy, 'dup.near')?.evidence, make.name).toMatchObject({
+        matched_upload: original.id,
+        same_contributor: true,
+        earlier_decision: 'accept',
+        distance: expect.any(Number),
+      });
+      expect(signal(copy, 'dup.cross_account'), make.name).toBeUndefined();
+    }
+    const turned = await upload(await rotated(GIRAFFE), 'alice');
+    expect(signal(turned, 'dup.near')?.evidence?.['variant']).not.toBe('original');
+  });
+
+  it("rejects someone else's copy as dup.cross_account, a different reason from the own re-upload", async (context) => {
+    if (!t) return context.skip();
+    const original = await upload(HORSES, 'bob');
+    const copy = await upload(await resized(HORSES), 'carol');
+    expect(copy.verdict).toEqual({ decision: 'reject', reasons: ['dup.cross_account'] });
+    expect(signal(copy, 'dup.cross_account')).toMatchObject({
+      severity: 'critical',
+      evidence: { matched_upload: original.id, match: 'near', same_contributor: false, earlier_decision: 'accept' },
+    });
+    expect(signal(copy, 'dup.near')).toBeUndefined();
+    // The exact same bytes by another account: dup.exact and dup.cross_account together.
+    const exact = await upload(HORSES, 'dave');
+    expect(exact.verdict?.decision).toBe('reject');
+    expect(exact.verdict?.reasons).toEqual(expect.arrayContaining(['dup.exact', 'dup.cross_account']));
+    expect(signal(exact, 'dup.cross_account')?.evidence).toMatchObject({ match: 'exact', distance: 0 });
+  });
+
+  it('only counts earlier uploads and leaves unrelated photos alone', async (context) => {
+    if (!t) return context.skip();
+    const kite = await upload(KITE, 'erin');
+    expect(kite.signals.filter((s) => s.code.startsWith('dup.'))).toEqual([]);
+    expect(kite.verdict?.decision).toBe('accept');
+    // The original's report was written before its copies existed and stays without a dup signal.
+    const rows = await t.tollgate.db.query<{ n: number }>(
+      "SELECT count(*)::int AS n FROM signals s JOIN uploads u ON u.id = s.upload_id WHERE u.tenant_id = $1 AND s.code LIKE 'dup.%' AND u.contributor_id IS NOT NULL AND s.evidence->>'matched_upload' = s.upload_id::text",
+      [tenantId],
+    );
+    expect(rows[0]?.n).toBe(0);
+  });
+});
