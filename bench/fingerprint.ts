@@ -249,6 +249,13 @@ async function main(): Promise<void> {
   }
   logIndex(results);
   await benchPdq();
+  log('## Notes');
+  log();
+  log('- CPU-time latency is the cost of a query; wall-clock tails on a shared machine follow its load average.');
+  log('- The chunk count m is planned from the index size at each rebuild (mih-chunks.ts); the fixed-m rows show the alternatives.');
+  log('- Rebuilds are synchronous counting sorts (see build s); they run when recent additions pass max(4096, size/8).');
+  log('- The product path hashes the 1024-px working raster; full resolution is what upstream hashes (see docs/pdq-conformance.md).');
+  log();
   if (!QUICK) writeFileSync(join(ROOT, 'docs', 'bench-fingerprint.md'), `${out.join('\n')}\n`);
   void mb;
 }
