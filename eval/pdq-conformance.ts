@@ -130,7 +130,12 @@ const BUCKETS: Array<[string, (d: number) => boolean]> = [
 
 export function conformanceMarkdown(rows: readonly ConformanceRow[]): string {
   const lines: string[] = [];
-  lines.push(`Rows: ${rows.length} (${rows.filter((r) => r.bitExact).length} bit-exact). Product rasters use maxSide ${PDQ_RASTER_MAX_SIDE ?? 'full'}.`, '');
+  const exact = rows.filter((r) => r.bitExact);
+  const exactOk = exact.filter((r) => r.distance.reference === 0 && r.quality === r.expectedQuality).length;
+  const refMax = Math.max(...rows.map((r) => r.distance.reference));
+  lines.push(`Rows: ${rows.length} (${exact.length} bit-exact). Product rasters use maxSide ${PDQ_RASTER_MAX_SIDE ?? 'full'}.`, '');
+  lines.push(`**Result:** reference distance ≤ 16 on ${rows.filter((r) => r.distance.reference <= 16).length}/${rows.length} rows (max ${refMax}); ` +
+    `bit-exact rows identical in hash and quality: ${exactOk}/${exact.length}.`, '');
   lines.push(`| distance | ${VARIANTS.join(' | ')} |`, `|---|${VARIANTS.map(() => '---:').join('|')}|`);
   for (const [label, test] of BUCKETS) lines.push(`| ${label} | ${VARIANTS.map((v) => rows.filter((r) => test(r.distance[v])).length).join(' | ')} |`);
   const stat = (f: (xs: number[]) => number): string => VARIANTS.map((v) => f(rows.map((r) => r.distance[v])).toFixed(2)).join(' | ');
