@@ -45,14 +45,11 @@ export function wordsToHex(words: Uint32Array, off = 0, count = words.length - o
 /** Hamming distance of two equal-length hex hashes (any multiple of 32 bits). */
 export function hammingHex(a: string, b: string): number {
   if (a.length !== b.length) throw new TollgateError('input.invalid', `hash lengths differ: ${a.length} vs ${b.length}`);
+  // parseInt stops at the first bad character instead of failing, so validate the whole text.
+  if (!HEX_RE.test(a) || !HEX_RE.test(b)) throw new TollgateError('input.invalid', 'not a hex hash');
   let d = 0;
   // Eight hex chars at a time keeps every parseInt result a non-negative 32-bit value.
-  for (let k = 0; k < a.length; k += 8) {
-    const x = parseInt(a.slice(k, k + 8), 16);
-    const y = parseInt(b.slice(k, k + 8), 16);
-    if (Number.isNaN(x) || Number.isNaN(y)) throw new TollgateError('input.invalid', 'not a hex hash');
-    d += popcount32((x ^ y) >>> 0);
-  }
+  for (let k = 0; k < a.length; k += 8) d += popcount32((parseInt(a.slice(k, k + 8), 16) ^ parseInt(b.slice(k, k + 8), 16)) >>> 0);
   return d;
 }
 

@@ -176,7 +176,7 @@ function boxColumn(src: Float32Array, col: number, rows: number, cols: number, w
  * last column pass are ever sampled, so that pass runs on those columns alone (each column is
  * independent, so the values are identical to filtering the whole image).
  */
-export function downsampleTo64(luma: Float32Array, rows: number, cols: number): Float32Array {
+export function downsampleTo64(luma: Float32Array, rows: number, cols: number, overwrite = false): Float32Array {
   const out = new Float32Array(64 * 64);
   if (rows === 64 && cols === 64) {
     out.set(luma);
@@ -184,7 +184,8 @@ export function downsampleTo64(luma: Float32Array, rows: number, cols: number): 
   }
   const winAlongRows = jaroszWindowSize(cols, 64);
   const winAlongCols = jaroszWindowSize(rows, 64);
-  const a = Float32Array.from(luma);
+  // `overwrite` lets callers that own the luma plane skip a full-image copy.
+  const a = overwrite ? luma : Float32Array.from(luma);
   const b = new Float32Array(a.length);
   boxRows(a, b, rows, cols, winAlongRows);
   boxCols(b, a, rows, cols, winAlongCols);
@@ -257,22 +258,25 @@ export interface PdqFloat {
   quality: number;
 }
 
-/** PDQ coefficients from a float luma plane; null when the image is too small to hash. */
-export function pdqFloatFromLuma(luma: Float32Array, rows: number, cols: number): PdqFloat | null {
+/**
+ * PDQ coefficients from a float luma plane; null when the image is too small to hash.
+ * `overwrite`: the plane may be used as filter scratch space (it is left blurred).
+ */
+export function pdqFloatFromLuma(luma: Float32Array, rows: number, cols: number, overwrite = false): PdqFloat | null {
   if (rows < PDQ_MIN_DIMENSION || cols < PDQ_MIN_DIMENSION) return null;
-  const b64 = downsampleTo64(luma, rows, cols);
+  const b64 = downsampleTo64(luma, rows, cols, overwrite);
   return { coefficients: dct64To16(b64), quality: pdqQuality(b64) };
 }
 
 const ZERO_HASH = '0'.repeat(64);
 
-export function pdqFromLuma(luma: Float32Array, rows: number, cols: number): PdqHash {
-  const f = pdqFloatFromLuma(luma, rows, cols);
+export function pdqFromLuma(luma: Float32Array, rows: number, cols: number, overwrite = false): PdqHash {
+  const f = pdqFloatFromLuma(luma, rows, cols, overwrite);
   return f ? { hash: pdqBitsToHex(f.coefficients), quality: f.quality } : { hash: ZERO_HASH, quality: 0 };
 }
 
 export function pdqFromRaster(r: Raster): PdqHash {
-  return pdqFromLuma(lumaFromRaster(r), r.height, r.width);
+  return pdqFromLuma(lumaFromRaster(r), r.height, r.width, true);
 }
 
 // A flip of the image maps each DCT basis function onto itself up to sign: mirroring x negates
@@ -306,7 +310,7 @@ export function dihedralCoefficients(a: Float32Array, name: PdqDihedralName): Fl
 
 /** The 8 dihedral variants (order PDQ_DIHEDRAL_NAMES) from a single filter + DCT. */
 export function pdqDihedral(r: Raster): PdqHash[] {
-  const f = pdqFloatFromLuma(lumaFromRaster(r), r.height, r.width);
+  const f = pdqFloatFromLuma(lumaFromRaster(r), r.height, r.width, true);
   if (!f) return PDQ_DIHEDRAL_NAMES.map(() => ({ hash: ZERO_HASH, quality: 0 }));
   return PDQ_DIHEDRAL_NAMES.map((name) => ({ hash: pdqBitsToHex(dihedralCoefficients(f.coefficients, name)), quality: f.quality }));
 }

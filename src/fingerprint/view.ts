@@ -26,9 +26,8 @@ export interface Fingerprints {
 export async function fingerprintView(view: MediaView): Promise<Fingerprints> {
   const r = await view.raster({ maxSide: PDQ_RASTER_MAX_SIDE, channels: 3 });
   const luma = lumaFromRaster(r);
-  return {
-    pdq: pdqFromLuma(luma, r.height, r.width),
-    phash: phashFromLuma32(resampleArea(luma, r.width, r.height, 32, 32)),
-    dhash: dhashFromLuma9x8(resampleArea(luma, r.width, r.height, 9, 8)),
-  };
+  const phash = phashFromLuma32(resampleArea(luma, r.width, r.height, 32, 32));
+  const dhash = dhashFromLuma9x8(resampleArea(luma, r.width, r.height, 9, 8));
+  // PDQ last: it may blur the plane in place once the thumbnails are taken.
+  return { pdq: pdqFromLuma(luma, r.height, r.width, true), phash, dhash };
 }

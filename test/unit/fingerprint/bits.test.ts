@@ -26,6 +26,7 @@ describe('bit utilities', () => {
   it('rejects malformed hex', () => {
     expect(() => hexToWords('xyz12345')).toThrow();
     expect(() => hammingHex('00000000', '0000000000000000')).toThrow();
+    expect(() => hammingHex('12zz5678', '12005678')).toThrow();
   });
 
   it('IdTable behaves like a Map under random set/delete', () => {
