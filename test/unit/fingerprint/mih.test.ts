@@ -160,6 +160,15 @@ describe('multi-index hashing', () => {
     }
   }, 120_000);
 
+  it('bulk-loads (id, hex) pairs with addAll', () => {
+    const data = dataset(64, 3000, true, 5);
+    const ix = new HammingIndex({ bits: 64 });
+    ix.addAll([...data].map(([id, h]) => [id, wordsToHex(h)] as const));
+    expect(ix.size).toBe(3000);
+    const q = data.get(7)!;
+    expect(ix.searchWords(q, 10)).toEqual(brute(data, q, 10));
+  });
+
   it('validates input', () => {
     const ix = new HammingIndex({ bits: 64 });
     expect(() => ix.add(1, 'abc')).toThrow();
