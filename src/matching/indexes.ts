@@ -1,6 +1,7 @@
 /**
- * The process's in-memory PDQ indexes: one HammingIndex per tenant for upload image hashes, one per
- * tenant for video frame hashes, one per bank. PostgreSQL is the source of truth; these are derived:
+ * The process's in-memory PDQ indexes, per tenant: one for upload image hashes, one for video frame
+ * hashes and one for all the tenant's bank entries (one per bank would cost each bank the index's fixed
+ * tail tables, ~4 MB; which bank an entry is in, and whether it is enabled, is read with the hit). PostgreSQL is the source of truth; these are derived:
  * built by streaming the tables in id order on first use, then kept current by an id watermark
  * (checked before every search, one indexed query per table) and warmed by NOTIFY so searches
  * rarely find much to catch up on. Only ids and hashes live here; what a match means (which
@@ -43,7 +44,7 @@ interface HashRow {
 
 const TABLES = {
   uploads: { sql: 'SELECT id, tenant_id AS owner, kind, hash, quality FROM upload_hashes' },
-  banks: { sql: "SELECT id, bank_id AS owner, 'pdq' AS kind, pdq AS hash, quality FROM bank_entries" },
+  banks: { sql: "SELECT id, tenant_id AS owner, 'pdq' AS kind, pdq AS hash, quality FROM bank_entries" },
 } as const;
 type TableName = keyof typeof TABLES;
 
@@ -93,9 +94,9 @@ export class MatchIndexes {
     return { uploads: this.marks.uploads.high, banks: this.marks.banks.high };
   }
 
-  /** Number of hashes indexed for an upload kind of a tenant, or for a bank. */
-  size(key: { tenantId: string; kind: UploadHashKind } | { bankId: string }): number {
-    return this.indexes.get('bankId' in key ? bankKey(key.bankId) : uploadKey(key.tenantId, key.kind))?.size ?? 0;
+  /** Number of hashes indexed for an upload kind of a tenant, or for all of a tenant's banks. */
+  size(key: { tenantId: string; kind: UploadHashKind | 'banks' }): number {
+    return this.indexes.get(key.kind === 'banks' ? bankKey(key.tenantId) : uploadKey(key.tenantId, key.kind))?.size ?? 0;
   }
 
   /**
@@ -126,10 +127,11 @@ export class MatchIndexes {
     return searchAll(this.indexes.get(uploadKey(tenantId, kind)), hashes, radius);
   }
 
-  async searchBanks(bankIds: readonly string[], hashes: readonly string[], radius: number): Promise<IndexHit[]> {
+  /** Entries of any of the tenant's banks, enabled or not: the caller filters when it reads the rows. */
+  async searchBanks(tenantId: string, hashes: readonly string[], radius: number): Promise<IndexHit[]> {
     await this.start();
     await this.catchUp();
-    return bankIds.flatMap((bankId) => searchAll(this.indexes.get(bankKey(bankId)), hashes, radius));
+    return searchAll(this.indexes.get(bankKey(tenantId)), hashes, radius);
   }
 
   private async pull(): Promise<void> {
@@ -164,7 +166,7 @@ export class MatchIndexes {
 }
 
 const uploadKey = (tenantId: string, kind: UploadHashKind): string => `u:${tenantId}:${kind}`;
-const bankKey = (bankId: string): string => `b:${bankId}`;
+const bankKey = (tenantId: string): string => `b:${tenantId}`;
 
 /** Best distance per row over all query hashes (the dihedral variants of one image, or video frames). */
 function searchAll(index: HammingIndex | undefined, hashes: readonly string[], radius: number): IndexHit[] {

@@ -53,16 +53,14 @@ export async function nearUploads(scope: SearchScope, queries: readonly PdqQuery
 }
 
 export async function bankMatches(scope: SearchScope, queries: readonly PdqQuery[], radius = PDQ_MATCH_RADIUS): Promise<BankMatch[]> {
-  const banks = await scope.db.query<{ id: string }>('SELECT id FROM banks WHERE tenant_id = $1 AND enabled', [scope.tenantId]);
-  if (banks.length === 0) return [];
   const hits = await scope.indexes.searchBanks(
-    banks.map((b) => b.id),
+    scope.tenantId,
     queries.map((q) => q.hash),
     radius,
   );
   if (hits.length === 0) return [];
-  hits.sort((a, b) => a.distance - b.distance || a.id - b.id);
-  const rows = await bankEntriesForHits(scope.db, scope.tenantId, hits.slice(0, 200).map((h) => h.id));
+  // Disabled banks' entries are dropped by the query, so ask for all hits up to a sane bound.
+  const rows = await bankEntriesForHits(scope.db, scope.tenantId, hits.slice(0, 1000).map((h) => h.id));
   const byId = new Map(rows.map((r) => [Number(r.entry_id), r]));
   const out: BankMatch[] = [];
   // One match per bank item: a video's frames or a duplicate entry would otherwise repeat it.

@@ -1,4 +1,6 @@
-import { cpSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { cpSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { FastifyInstance } from 'fastify';
@@ -129,6 +131,39 @@ describe.each(BACKENDS)('reference banks on $name', (backend) => {
     expect((await listBankEntries(db, { ...splash }, 10)).length).toBe(1);
   });
 
+  it('imports a URL list from a local server (private addresses only with the flag) and a hash CSV', async (context) => {
+    if (!t) return context.skip();
+    const server: Server = createServer((req, res) => {
+      if (req.url === '/scream.jpg') res.writeHead(200, { 'content-type': 'image/jpeg' }).end(photo('scream.jpg'));
+      else res.writeHead(404).end();
+    });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    try {
+      const base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+      const list = join(refs, '..', `urls-${backend.name}.txt`);
+      writeFileSync(list, `${base}/scream.jpg\n${base}/missing.jpg\n`);
+      const bank = await createBank(t.tollgate.db, tenantId, 'crawl', 'internet');
+      const run = async (allowPrivateAddresses: boolean) =>
+        importBank({ db: t!.tollgate.db, limits: t!.tollgate.config.limits, bank, source: await openSource(list, { allowPrivateAddresses }) });
+      expect(await run(false)).toMatchObject({ status: 'done', added: 0, skipped: 2 });
+      expect(await run(true)).toMatchObject({ status: 'done', added: 1, skipped: 1 });
+      const copy = await upload(await sharp(photo('scream.jpg')).resize(400).jpeg({ quality: 55 }).toBuffer(), 'frank');
+      expect(copy.verdict).toEqual({ decision: 'reject', reasons: ['ref.match'] });
+      expect(copy.signals[0]?.evidence).toMatchObject({ bank: 'crawl', source_url: `${base}/scream.jpg` });
+      rmSync(list);
+
+      const csv = join(refs, '..', `hashes-${backend.name}.csv`);
+      writeFileSync(csv, `pdq_hex,source\n${'e'.repeat(64)},https://threatexchange.example/1\nnot-a-hash,x\n`);
+      const fraud = await createBank(t.tollgate.db, tenantId, 'te', 'fraud');
+      const summary = await importBank({ db: t.tollgate.db, limits: t.tollgate.config.limits, bank: fraud, source: await openSource(csv) });
+      expect(summary).toMatchObject({ status: 'done', added: 1 });
+      expect((await listBankEntries(t.tollgate.db, fraud, 10))[0]).toMatchObject({ pdq: 'e'.repeat(64), source_url: 'https://threatexchange.example/1' });
+      rmSync(csv);
+    } finally {
+      await new Promise((resolve) => server.close(resolve));
+    }
+  });
+
   it('serves /v1/banks, /v1/banks/:id/entries and /v1/match to the owning tenant only', async (context) => {
     if (!t) return context.skip();
     const app: FastifyInstance = await buildServer(t.tollgate, { logger: false });
@@ -170,9 +205,15 @@ describe.each(BACKENDS)('reference banks on $name', (backend) => {
       const byHash = await app.inject({ method: 'POST', url: '/v1/match', headers: auth, payload: { pdq } });
       expect(byHash.json()).toMatchObject({ banks: [{ bank: 'stock', matches: [{ source: 'hma export', distance: 0 }] }] });
 
+      // A disabled bank keeps its entries but no longer matches.
+      expect((await app.inject({ method: 'PATCH', url: `/v1/banks/${bankId}`, headers: auth, payload: { enabled: false } })).json()).toMatchObject({ enabled: false, entries: 2 });
+      expect((await app.inject({ method: 'POST', url: '/v1/match', headers: auth, payload: { pdq } })).json()).toMatchObject({ banks: [] });
+      await app.inject({ method: 'PATCH', url: `/v1/banks/${bankId}`, headers: auth, payload: { enabled: true } });
+
       // Another tenant sees neither the bank nor its entries, by id or by name.
       expect((await app.inject({ method: 'GET', url: `/v1/banks/${bankId}/entries`, headers: otherAuth })).statusCode).toBe(404);
       expect((await app.inject({ method: 'GET', url: '/v1/banks/stock', headers: otherAuth })).statusCode).toBe(404);
+      expect((await app.inject({ method: 'PATCH', url: `/v1/banks/${bankId}`, headers: otherAuth, payload: { enabled: false } })).statusCode).toBe(404);
       expect((await app.inject({ method: 'POST', url: '/v1/match', headers: otherAuth, payload: { pdq } })).json()).toMatchObject({ banks: [], uploads: [] });
     } finally {
       await app.close();

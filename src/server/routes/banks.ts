@@ -6,7 +6,7 @@
  */
 import { createHash } from 'node:crypto';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
-import { BANK_KINDS, createBank, findBank, insertBankEntries, listBankEntries, listBanks, type BankRow } from '../../banks/banks.ts';
+import { BANK_KINDS, createBank, findBank, insertBankEntries, listBankEntries, listBanks, setBankEnabled, type BankRow } from '../../banks/banks.ts';
 import { entriesFor } from '../../banks/import.ts';
 import { TollgateError } from '../../errors.ts';
 import { matchBytes, matchPdq } from '../../matching/match.ts';
@@ -189,6 +189,26 @@ export function bankRoutes(app: FastifyInstance, ctx: ServerContext): void {
     { schema: { summary: 'One bank by id or name', tags: ['banks'], security, params: idParams, response: { 200: bankSchema, ...authErrors, 404: errorRef } } },
     async (request) => {
       const bank = await bankOf(request);
+      return (await listBanks(db, bank.tenant_id)).find((b) => b.id === bank.id);
+    },
+  );
+
+  app.patch<{ Params: { id: string }; Body: { enabled?: boolean } }>(
+    '/v1/banks/:id',
+    {
+      schema: {
+        summary: 'Enable or disable a bank',
+        description: 'A disabled bank keeps its entries but is no longer matched (uploads or /v1/match) until enabled again.',
+        tags: ['banks'],
+        security,
+        params: idParams,
+        body: { type: 'object', additionalProperties: false, properties: { enabled: { type: 'boolean' } } },
+        response: { 200: bankSchema, ...authErrors, 404: errorRef },
+      },
+    },
+    async (request) => {
+      const bank = await bankOf(request);
+      if (request.body.enabled !== undefined) await setBankEnabled(db, bank.tenant_id, bank.id, request.body.enabled);
       return (await listBanks(db, bank.tenant_id)).find((b) => b.id === bank.id);
     },
   );
