@@ -72,7 +72,7 @@ export class MatchIndexes {
   /** Loads everything and subscribes to NOTIFY. Idempotent; searches call it, workers call it at start. */
   start(): Promise<void> {
     this.started ??= (async () => {
-      if (this.listenEnabled) {
+      if (this.listenEnabled && !this.unlisten) {
         this.unlisten = await this.db.listen(HASHES_CHANNEL, () => {
           // Best effort warm-up: a failure here is retried by the catch-up before the next search.
           if (!this.closed) this.catchUp().catch(() => undefined);
@@ -80,6 +80,10 @@ export class MatchIndexes {
       }
       await this.catchUp();
     })();
+    // A failed first load (database restarting) must not poison every later search: retry next time.
+    this.started.catch(() => {
+      this.started = null;
+    });
     return this.started;
   }
 
