@@ -69,14 +69,6 @@ export interface NearVideo extends PriorUpload {
   targetMatchPercent: number;
 }
 
-/** A face descriptor enrolled for a contributor (from a selfie), compared by `task.self_mismatch`. */
-export interface EnrolledFace {
-  descriptor: readonly number[];
-  /** The model that produced it (`VisionResult.model`): descriptors of different models are not comparable. */
-  model: string;
-  enrolledAt?: Date;
-}
-
 /**
  * What detectors may ask of the store. Narrow on purpose: detectors never see the database,
  * so they run the same in `inspect` (no store), `scan` and workers.
@@ -84,17 +76,19 @@ export interface EnrolledFace {
 export interface DetectorLookups {
   /** Earlier uploads of the same tenant with these exact bytes, oldest first, excluding the current upload. */
   uploadsBySha256(sha256: string): Promise<PriorUpload[]>;
+  /**
+   * Optional (metadata forensics, `meta.cloned_metadata`): earlier uploads of the same tenant whose camera
+   * metadata fingerprint equals `fingerprint`, oldest first, excluding the current upload. The store gets
+   * each upload's fingerprint from the evidence of its `meta.summary` signal (`evidence.fingerprint`, see
+   * src/detectors/meta/cloned.ts). Without it the check is skipped.
+   */
+  uploadsByMetadataFingerprint?(fingerprint: string): Promise<PriorUpload[]>;
   /** Optional (near duplicates): earlier uploads of the tenant within `radius` of any query hash, nearest first. */
   nearUploadsByPdq?(queries: readonly PdqQuery[], radius: number): Promise<NearUpload[]>;
   /** Optional (reverse image search): entries of the tenant's enabled banks within `radius`, nearest first. */
   bankMatchesByPdq?(queries: readonly PdqQuery[], radius: number): Promise<BankMatch[]>;
   /** Optional (video near duplicates): earlier videos sharing frames with these vPDQ frames. */
   nearVideosByFrames?(frames: ReadonlyArray<{ hash: string; quality: number }>): Promise<NearVideo[]>;
-  /**
-   * Optional (task relevance, `task.self_mismatch`): the contributor's enrolled face descriptors, newest
-   * first. Without it, or with none enrolled, a `self` task gets `task.self_not_enrolled` (review).
-   */
-  enrolledFaces?(contributorId: string): Promise<EnrolledFace[]>;
 }
 
 export interface DetectorContext {
