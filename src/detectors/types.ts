@@ -69,6 +69,14 @@ export interface NearVideo extends PriorUpload {
   targetMatchPercent: number;
 }
 
+/** A face descriptor enrolled for a contributor (from a selfie), compared by `task.self_mismatch`. */
+export interface EnrolledFace {
+  descriptor: readonly number[];
+  /** The model that produced it (`VisionResult.model`): descriptors of different models are not comparable. */
+  model: string;
+  enrolledAt?: Date;
+}
+
 /**
  * What detectors may ask of the store. Narrow on purpose: detectors never see the database,
  * so they run the same in `inspect` (no store), `scan` and workers.
@@ -89,6 +97,11 @@ export interface DetectorLookups {
   bankMatchesByPdq?(queries: readonly PdqQuery[], radius: number): Promise<BankMatch[]>;
   /** Optional (video near duplicates): earlier videos sharing frames with these vPDQ frames. */
   nearVideosByFrames?(frames: ReadonlyArray<{ hash: string; quality: number }>): Promise<NearVideo[]>;
+  /**
+   * Optional (task relevance, `task.self_mismatch`): the contributor's enrolled face descriptors, newest
+   * first. Without it, or with none enrolled, a `self` task gets `task.self_not_enrolled` (review).
+   */
+  enrolledFaces?(contributorId: string): Promise<EnrolledFace[]>;
 }
 
 export interface DetectorContext {
