@@ -176,6 +176,20 @@ export async function priorUploadsBySha256(db: Queryable, tenantId: string, sha2
   return rows.map((r) => ({ uploadId: r.id, contributorId: r.contributor_id, receivedAt: new Date(r.received_at), decision: r.decision }));
 }
 
+/** Earlier uploads whose `meta.summary` evidence carries this camera-metadata fingerprint, for `meta.cloned_metadata`. */
+export async function priorUploadsByMetadataFingerprint(db: Queryable, tenantId: string, fingerprint: string, uploadId: string): Promise<PriorUpload[]> {
+  const rows = await db.query<{ id: string; contributor_id: string | null; received_at: Date; decision: string | null }>(
+    `SELECT u.id, u.contributor_id, u.received_at, v.decision
+       FROM signals s JOIN uploads u ON u.id = s.upload_id JOIN uploads self ON self.id = $3
+       LEFT JOIN verdicts v ON v.upload_id = u.id
+      WHERE s.tenant_id = $1 AND s.code = 'meta.summary' AND s.evidence->>'fingerprint' = $2 AND u.id <> self.id
+        AND (u.received_at < self.received_at OR (u.received_at = self.received_at AND u.id < self.id))
+      ORDER BY u.received_at, u.id LIMIT 50`,
+    [tenantId, fingerprint, uploadId],
+  );
+  return rows.map((r) => ({ uploadId: r.id, contributorId: r.contributor_id, receivedAt: new Date(r.received_at), decision: r.decision }));
+}
+
 export async function listUploads(
   db: Queryable,
   tenantId: string,

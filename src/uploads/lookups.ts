@@ -1,5 +1,5 @@
 import type { Queryable } from '../db/database.ts';
-import { priorUploadsBySha256 } from '../db/uploads.ts';
+import { priorUploadsByMetadataFingerprint, priorUploadsBySha256 } from '../db/uploads.ts';
 import type { DetectorLookups } from '../detectors/types.ts';
 import type { MatchIndexes } from '../matching/indexes.ts';
 import { matchLookups } from '../matching/lookups.ts';
@@ -8,6 +8,7 @@ import { matchLookups } from '../matching/lookups.ts';
 export function storeLookups(db: Queryable, tenantId: string, uploadId: string, indexes?: MatchIndexes): DetectorLookups {
   return {
     uploadsBySha256: (sha256) => priorUploadsBySha256(db, tenantId, sha256, uploadId),
+    uploadsByMetadataFingerprint: (fingerprint) => priorUploadsByMetadataFingerprint(db, tenantId, fingerprint, uploadId),
     ...(indexes ? matchLookups(db, indexes, tenantId, uploadId) : {}),
   };
 }
