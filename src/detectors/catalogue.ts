@@ -6,6 +6,7 @@ import { referenceMatchDetector } from './dup/ref.ts';
 import { videoNearDuplicateDetector } from './dup/video.ts';
 import { metaDetectors } from './meta/index.ts';
 import { qualityDetectors } from './quality/index.ts';
+import { taskDetectors } from './task/index.ts';
 
 /** Every detector Tollgate ships, in one list: the composition root registers these. */
 export function builtInDetectors(): Detector[] {
@@ -18,5 +19,7 @@ export function builtInDetectors(): Detector[] {
     ...qualityDetectors,
     ...metaDetectors,
     ...aiDetectors,
+    // Inert without a task; the models load only for tasks that need them.
+    ...taskDetectors,
   ];
 }

@@ -64,6 +64,8 @@ export const DEFAULT_POLICY_SPEC: PolicySpec = {
     { match: 'ref.match', action: 'reject' },
     { match: 'quality.blank', min_score: 0.5, action: 'reject' },
     { match: 'quality.too_small', min_score: 0.5, action: 'reject' },
+    // An unmet task requirement read from the file or seen by the models; unverifiable ones are medium → review.
+    { match: 'task.*', min_severity: 'high', action: 'reject' },
     { match: 'system.*', action: 'review' },
   ],
   severity_actions: { info: 'ignore', low: 'accept', medium: 'review', high: 'review', critical: 'reject' },

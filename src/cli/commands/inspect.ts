@@ -8,6 +8,7 @@ import { DEFAULT_POLICY } from '../../policy/spec.ts';
 import { EXIT, printJson, usage } from '../io.ts';
 import { renderAnalysis } from '../render.ts';
 import { readTaskFile } from '../task-file.ts';
+import { parseTaskSpec } from '../../tasks/spec.ts';
 
 export const INSPECT_HELP = `tollgate inspect FILE [--json] [--task task.json] [--device-model M]
   Analyses one file without any store and prints the verdict with its reasons.
@@ -32,7 +33,11 @@ export async function inspectCommand(argv: string[], config: Config): Promise<nu
     return EXIT.unreadable;
   }
   const facts: UploadFacts = { receivedAt: new Date() };
-  if (values.task) facts.task = await readTaskFile(values.task);
+  if (values.task) {
+    facts.task = await readTaskFile(values.task);
+    // A broken task file is the caller's mistake: say so now (exit 2) rather than per file.
+    parseTaskSpec(facts.task.spec);
+  }
   if (values['device-model']) facts.device = { model: values['device-model'] };
   const result = await analyse(bytes, facts, NO_LOOKUPS, { ...analysisDeps(config), policy: DEFAULT_POLICY }, file);
   const report = toReport(result);

@@ -10,6 +10,7 @@ import { EXIT, describeError, printJson, usage } from '../io.ts';
 import { ProgressBar } from '../progress.ts';
 import { renderHtmlReport } from '../report-html.ts';
 import { readTaskFile } from '../task-file.ts';
+import { parseTaskSpec } from '../../tasks/spec.ts';
 
 export const SCAN_HELP = `tollgate scan PATH... [--json] [--report out.html] [--task task.json] [--contributor ID]
   Ingests files and folders into the store (tenant "local"), so each file is matched against the
@@ -25,6 +26,8 @@ export async function scanCommand(argv: string[], config: Config): Promise<numbe
   if (positionals.length === 0) throw usage('scan needs at least one PATH');
   const files = await collectFiles(positionals);
   const task = values.task ? await readTaskFile(values.task) : undefined;
+  // A broken task file is the caller's mistake: say so before anything is ingested.
+  if (task) parseTaskSpec(task.spec);
   const tollgate = await createTollgate(config);
   const started = Date.now();
   try {
