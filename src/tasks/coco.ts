@@ -22,8 +22,8 @@ export function isCocoLabel(value: string): value is CocoLabel {
   return LABEL_SET.has(value);
 }
 
-/** Levenshtein distance; the label list is short, so the quadratic version is fine. */
-function editDistance(a: string, b: string): number {
+/** Levenshtein distance; the lists compared are short, so the quadratic version is fine. */
+export function editDistance(a: string, b: string): number {
   let previous = Array.from({ length: b.length + 1 }, (_, j) => j);
   for (let i = 1; i <= a.length; i++) {
     const current = [i];

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { TollgateError } from '../errors.ts';
-import { closeCocoLabels, COCO_LABELS, isCocoLabel, type CocoLabel } from './coco.ts';
+import { closeCocoLabels, COCO_LABELS, editDistance, isCocoLabel, type CocoLabel } from './coco.ts';
 
 /**
  * A task: what an upload must be to earn its payout. Field names are fixed (other tools write task
@@ -63,11 +63,23 @@ export const taskSpecSchema = z
 export type TaskSpec = z.infer<typeof taskSpecSchema>;
 export type TaskSpecInput = z.input<typeof taskSpecSchema>;
 
+const FIELDS = Object.keys(taskSpecSchema.innerType().shape);
+
+/** "unknown field "min_duration" (did you mean "min_duration_s"?)": other tools write these files by hand. */
+function unknownFields(keys: readonly string[]): string {
+  return keys
+    .map((key) => {
+      const close = FIELDS.filter((f) => f.startsWith(key) || key.startsWith(f) || editDistance(key, f) <= 2);
+      return `unknown field "${key}"${close.length > 0 ? ` (did you mean ${close.map((f) => `"${f}"`).join(', ')}?)` : ''}`;
+    })
+    .join('; ');
+}
+
 /** Parses a task spec; every problem is reported with its path, e.g. `require_objects.0: "persn" is not …`. */
 export function parseTaskSpec(input: unknown): TaskSpec {
   const parsed = taskSpecSchema.safeParse(input);
   if (!parsed.success) {
-    const problems = parsed.error.issues.map((i) => ({ path: i.path.join('.') || '(root)', message: i.message }));
+    const problems = parsed.error.issues.map((i) => ({ path: i.path.join('.') || '(root)', message: i.code === z.ZodIssueCode.unrecognized_keys ? unknownFields(i.keys) : i.message }));
     throw new TollgateError('input.invalid', `invalid task: ${problems.map((p) => `${p.path}: ${p.message}`).join('; ')}`, { problems });
   }
   return parsed.data;

@@ -40,7 +40,7 @@ describe('task spec', () => {
     expect(byPath['near.lat']).toBeDefined();
     expect(byPath['near.radius_km']).toBeDefined();
     expect(byPath['captured_after']).toContain('ISO 8601');
-    expect(byPath['(root)']).toContain('min_duration');
+    expect(byPath['(root)']).toBe('unknown field "min_duration" (did you mean "min_duration_s"?)');
   });
 
   it('rejects contradictions', () => {
