@@ -145,26 +145,32 @@ export class MatchIndexes {
 
   private async pullTable(table: TableName): Promise<void> {
     const mark = this.marks[table];
+    // Two queries, not one with OR: "id > $1 OR id = ANY(...)" makes PostgreSQL scan the whole table
+    // (measured: 120 ms at 1 M rows), while each half alone is a primary-key range or lookup.
+    const gaps = mark.pending();
+    if (gaps.length > 0) {
+      this.addRows(table, await this.db.query<HashRow>(`${TABLES[table].sql} WHERE id = ANY($1::bigint[]) ORDER BY id`, [gaps]));
+    }
     for (;;) {
-      const gaps = mark.pending();
-      const rows = await this.db.query<HashRow>(`${TABLES[table].sql} WHERE id > $1 OR id = ANY($2::bigint[]) ORDER BY id LIMIT $3`, [
-        mark.high,
-        gaps,
-        this.batch,
-      ]);
-      for (const row of rows) {
-        const id = Number(row.id);
-        mark.observe(id);
-        if (row.quality < this.minQuality) continue;
-        const key = table === 'uploads' ? uploadKey(row.owner, row.kind as UploadHashKind) : bankKey(row.owner);
-        let index = this.indexes.get(key);
-        if (!index) {
-          index = new HammingIndex({ bits: 256 });
-          this.indexes.set(key, index);
-        }
-        index.add(id, row.hash);
-      }
+      const rows = await this.db.query<HashRow>(`${TABLES[table].sql} WHERE id > $1 ORDER BY id LIMIT $2`, [mark.high, this.batch]);
+      this.addRows(table, rows);
       if (rows.length < this.batch) return;
+    }
+  }
+
+  private addRows(table: TableName, rows: readonly HashRow[]): void {
+    const mark = this.marks[table];
+    for (const row of rows) {
+      const id = Number(row.id);
+      mark.observe(id);
+      if (row.quality < this.minQuality) continue;
+      const key = table === 'uploads' ? uploadKey(row.owner, row.kind as UploadHashKind) : bankKey(row.owner);
+      let index = this.indexes.get(key);
+      if (!index) {
+        index = new HammingIndex({ bits: 256 });
+        this.indexes.set(key, index);
+      }
+      index.add(id, row.hash);
     }
   }
 }
