@@ -9,6 +9,7 @@
  * at the index's typed arrays even for banks of millions.
  */
 import type { Database } from '../db/database.ts';
+import { hexToWords } from '../fingerprint/bits.ts';
 import { HammingIndex } from '../fingerprint/mih.ts';
 import { PDQ_MIN_QUALITY } from '../fingerprint/pdq.ts';
 import { Watermark } from './watermark.ts';
@@ -58,6 +59,8 @@ export class MatchIndexes {
   private queued: Promise<void> | null = null;
   private unlisten: (() => Promise<void>) | null = null;
   private started: Promise<void> | null = null;
+  /** During the first load rows are staged and bulk-loaded (one table build instead of one per tail overflow). */
+  private staging: Map<string, { ids: number[]; hashes: string[] }> | null = null;
   private closed = false;
 
   constructor(
@@ -78,7 +81,17 @@ export class MatchIndexes {
           if (!this.closed) this.catchUp().catch(() => undefined);
         });
       }
-      await this.catchUp();
+      this.staging = new Map();
+      try {
+        await this.catchUp();
+        for (const [key, staged] of this.staging) {
+          const words = new Uint32Array(staged.ids.length * 8);
+          staged.hashes.forEach((hex, i) => hexToWords(hex, words, i * 8));
+          this.indexFor(key).addMany(staged.ids, words);
+        }
+      } finally {
+        this.staging = null;
+      }
     })();
     // A failed first load (database restarting) must not poison every later search: retry next time.
     this.started.catch(() => {
@@ -165,13 +178,25 @@ export class MatchIndexes {
       mark.observe(id);
       if (row.quality < this.minQuality) continue;
       const key = table === 'uploads' ? uploadKey(row.owner, row.kind as UploadHashKind) : bankKey(row.owner);
-      let index = this.indexes.get(key);
-      if (!index) {
-        index = new HammingIndex({ bits: 256 });
-        this.indexes.set(key, index);
+      const staged = this.staging;
+      if (staged) {
+        let list = staged.get(key);
+        if (!list) staged.set(key, (list = { ids: [], hashes: [] }));
+        list.ids.push(id);
+        list.hashes.push(row.hash);
+      } else {
+        this.indexFor(key).add(id, row.hash);
       }
-      index.add(id, row.hash);
     }
+  }
+
+  private indexFor(key: string): HammingIndex {
+    let index = this.indexes.get(key);
+    if (!index) {
+      index = new HammingIndex({ bits: 256 });
+      this.indexes.set(key, index);
+    }
+    return index;
   }
 }
 
