@@ -3,8 +3,9 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
+import { spawnSync } from 'node:child_process';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { HAS_DATA, HAS_FFMPEG, makeVideo, photo } from '../unit/detectors/task/helpers.ts';
+import { DATA, HAS_DATA, HAS_FFMPEG, makeVideo, photo } from '../unit/detectors/task/helpers.ts';
 
 /**
  * The issue's example end to end through the real CLI: "a video of yourself taking out the trash".
@@ -42,6 +43,25 @@ describe.skipIf(!HAS_DATA || !HAS_FFMPEG)('the trash task end to end', () => {
     writeFileSync(file('short-person.mp4'), makeVideo([photo('person.jpg')], { secondsEach: 2 }));
     writeFileSync(file('trash.json'), JSON.stringify({ media: 'video', min_duration_s: 3, require_objects: ['person'], text: 'a video of yourself taking out the trash' }));
     writeFileSync(file('typo.json'), JSON.stringify({ media: 'video', require_objects: ['persn'] }));
+    writeFileSync(file('self.json'), JSON.stringify({ media: 'video', self: true, max_people: 1 }));
+    // A real video of one person: the selfie is its first frame, the upload the same person from 2 s on.
+    const video = join(DATA, 'near-duplicates/augly-transforms/video/small_input_1.mp4');
+    for (const args of [['-i', video, '-frames:v', '1', file('selfie.png')], ['-ss', '2', '-i', video, '-an', '-c:v', 'libx264', '-preset', 'ultrafast', file('me.mp4')]]) {
+      expect(spawnSync('ffmpeg', ['-v', 'error', '-y', ...args]).status).toBe(0);
+    }
+    writeFileSync(file('stranger.mp4'), makeVideo([join(DATA, 'near-duplicates/augly-transforms/inputs/dfdc_1.jpg')], { secondsEach: 3 }));
+  });
+
+  it('inspect --selfie: the enrolled person passes the self check, a different person is rejected', async () => {
+    const args = (name: string) => ['inspect', file(name), '--task', file('self.json'), '--selfie', file('selfie.png'), '--json'];
+    const me = JSON.parse((await tollgate(args('me.mp4'))).stdout) as Report;
+    expect(taskSignals(me)).toEqual([]);
+    const stranger = JSON.parse((await tollgate(args('stranger.mp4'))).stdout) as Report;
+    expect(stranger.verdict.decision).toBe('reject');
+    expect(taskSignals(stranger).map((s) => s.code)).toEqual(['task.self_mismatch']);
+    const noFace = await tollgate(['inspect', file('me.mp4'), '--task', file('self.json'), '--selfie', file('dog.mp4')]);
+    expect(noFace.code).toBe(2);
+    expect(noFace.stderr).toContain('no face found in the enrolment selfie');
   });
 
   it('inspect rejects the dog video with the reason', async () => {

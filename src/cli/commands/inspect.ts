@@ -9,16 +9,20 @@ import { EXIT, printJson, usage } from '../io.ts';
 import { renderAnalysis } from '../render.ts';
 import { readTaskFile } from '../task-file.ts';
 import { parseTaskSpec } from '../../tasks/spec.ts';
+import { openMedia } from '../../media/open.ts';
+import { enrolFace } from '../../vision/enrol.ts';
+import type { DetectorLookups } from '../../detectors/types.ts';
 
-export const INSPECT_HELP = `tollgate inspect FILE [--json] [--task task.json] [--device-model M]
+export const INSPECT_HELP = `tollgate inspect FILE [--json] [--task task.json] [--selfie FILE] [--device-model M]
   Analyses one file without any store and prints the verdict with its reasons.
+  --selfie enrols the face in FILE as the contributor's, for tasks with "self": true.
   Exit 0 when the file was analysed (whatever the verdict), 3 when it could not be read.`;
 
 export async function inspectCommand(argv: string[], config: Config): Promise<number> {
   const { values, positionals } = parseArgs({
     args: argv,
     allowPositionals: true,
-    options: { json: { type: 'boolean' }, task: { type: 'string' }, 'device-model': { type: 'string' }, pretty: { type: 'boolean' } },
+    options: { json: { type: 'boolean' }, task: { type: 'string' }, selfie: { type: 'string' }, 'device-model': { type: 'string' }, pretty: { type: 'boolean' } },
   });
   const file = positionals[0];
   if (!file || positionals.length > 1) throw usage('inspect takes exactly one FILE');
@@ -39,7 +43,14 @@ export async function inspectCommand(argv: string[], config: Config): Promise<nu
     parseTaskSpec(facts.task.spec);
   }
   if (values['device-model']) facts.device = { model: values['device-model'] };
-  const result = await analyse(bytes, facts, NO_LOOKUPS, { ...analysisDeps(config), policy: DEFAULT_POLICY }, file);
+  let lookups: DetectorLookups = NO_LOOKUPS;
+  if (values.selfie) {
+    // No store here: the selfie stands in for the contributor's enrolment, so `self` tasks can be tried locally.
+    const enrolled = await enrolFace(await openMedia(await readFile(values.selfie)));
+    facts.contributorId = 'inspect';
+    lookups = { ...NO_LOOKUPS, enrolledFaces: async () => [enrolled] };
+  }
+  const result = await analyse(bytes, facts, lookups, { ...analysisDeps(config), policy: DEFAULT_POLICY }, file);
   const report = toReport(result);
   if ('timings' in report) delete report.timings;
   if (values.json) printJson(report, values.pretty);
