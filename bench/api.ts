@@ -6,6 +6,7 @@ import { createTollgate, type CreateOptions } from '../src/app.ts';
 import { loadConfig } from '../src/config/index.ts';
 import { createApiKey, ensureTenant } from '../src/db/tenants.ts';
 import { buildServer } from '../src/server/app.ts';
+import { startWorkerProcesses } from '../src/jobs/worker-processes.ts';
 import { filesUnder, percentile, table } from './support.ts';
 
 export interface ApiLoadResult {
@@ -23,18 +24,28 @@ export interface ApiLoadResult {
   workerOverheadMs: number;
   /** Process CPU (all threads) per upload through HTTP, queue and database, ms. */
   cpuMsPerUpload: number;
+  /** Whole-machine CPU per upload (server, worker processes, PostgreSQL, load client), ms. */
+  machineCpuMsPerUpload: number;
+}
+
+/** Busy CPU time of the whole machine so far, from /proc/stat (ms). */
+function machineCpuMs(): number {
+  const fields = readFileSync('/proc/stat', 'utf8').split('\n')[0]!.trim().split(/\s+/).slice(1).map(Number);
+  const [user = 0, nice = 0, system = 0, , , irq = 0, softirq = 0, steal = 0] = fields;
+  return ((user + nice + system + irq + softirq + steal) * 1000) / 100;
 }
 
 /** Issue 2's detectors: what the ≥ 35 uploads/s target is stated for. */
 export const FOUNDATION_DETECTORS = (name: string): boolean => name === 'dup.exact' || name.startsWith('quality.') || name === 'meta.summary';
 
-async function loadOnce(
+export async function loadOnce(
   mode: 'embedded' | 'server',
   detectorSet: { name: string; filter?: CreateOptions['detectorFilter'] },
   paths: string[],
   uploads: number,
   concurrency: number,
   databaseUrl: string | undefined,
+  workerProcesses = 1,
 ): Promise<ApiLoadResult> {
   const dataDir = mkdtempSync(join(tmpdir(), 'tollgate-api-bench-'));
   const env: Record<string, string> = { TOLLGATE_DATA_DIR: dataDir, TOLLGATE_WORKER_CONCURRENCY: '3', LOG_LEVEL: 'silent' };
@@ -51,14 +62,21 @@ async function loadOnce(
       jobs++;
     },
   });
+  // Server mode as deployed on one machine: the API process plus one worker process per extra core.
+  const pool = mode === 'server' ? startWorkerProcesses(workerProcesses, { ...process.env, ...env }, (line) => process.stderr.write(`${line}\n`)) : undefined;
   const server = await buildServer(tollgate, { logger: false });
   const address = await server.listen({ host: '127.0.0.1', port: 0 });
   try {
     const tenant = await ensureTenant(tollgate.db, `bench-${Date.now()}`);
     const { key } = await createApiKey(tollgate.db, tenant.id);
+    await pool?.ready;
+    // Warm-up: JIT, caches, connection pools and the worker processes' first jobs are not the steady state.
+    await runClient([address, key, String(Math.min(48, uploads)), String(concurrency), ...paths]);
     const cpuBefore = process.cpuUsage();
+    const machineBefore = machineCpuMs();
     const client = await runClient([address, key, String(uploads), String(concurrency), ...paths]);
     const cpu = process.cpuUsage(cpuBefore);
+    const machineCpu = machineCpuMs() - machineBefore;
     const { latencies, errors, seconds } = client;
     latencies.sort((a, b) => a - b);
     return {
@@ -73,8 +91,10 @@ async function loadOnce(
       analysisMs: analysisTotal / Math.max(1, jobs),
       workerOverheadMs: (jobTotal - analysisTotal) / Math.max(1, jobs),
       cpuMsPerUpload: (cpu.user + cpu.system) / 1000 / uploads,
+      machineCpuMsPerUpload: machineCpu / uploads,
     };
   } finally {
+    await pool?.stop();
     await server.close();
     await tollgate.close();
     rmSync(dataDir, { recursive: true, force: true });
@@ -135,7 +155,7 @@ export async function benchApi(databaseUrl: string | undefined, log: (line: stri
     }
   }
   const markdown = table(
-    ['mode', 'detectors', 'uploads', 'clients', 'uploads/s', 'p50 ms', 'p99 ms', 'errors', 'CPU ms/upload (API path)', 'CPU ms/upload (analysis alone)', 'pipeline overhead'],
+    ['mode', 'detectors', 'uploads', 'clients', 'uploads/s', 'p50 ms', 'p99 ms', 'errors', 'machine CPU ms/upload (API path)', 'CPU ms/upload (analysis alone)', 'pipeline overhead'],
     results.map((r) => [
       r.mode,
       r.detectors,
@@ -145,9 +165,9 @@ export async function benchApi(databaseUrl: string | undefined, log: (line: stri
       r.p50.toFixed(0),
       r.p99.toFixed(0),
       r.errors,
-      r.cpuMsPerUpload.toFixed(1),
+      r.machineCpuMsPerUpload.toFixed(1),
       baselines.get(r.detectors)!.toFixed(1),
-      `${((100 * (r.cpuMsPerUpload - baselines.get(r.detectors)!)) / baselines.get(r.detectors)!).toFixed(1)} %`,
+      `${((100 * (r.machineCpuMsPerUpload - baselines.get(r.detectors)!)) / baselines.get(r.detectors)!).toFixed(1)} %`,
     ]),
   );
   return { markdown, results };

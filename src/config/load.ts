@@ -98,6 +98,7 @@ export function loadConfig(options: LoadConfigOptions): Config {
     },
     workers: {
       concurrency: get<number>('TOLLGATE_WORKER_CONCURRENCY') ?? 2,
+      processes: get<number>('TOLLGATE_WORKER_PROCESSES') ?? 0,
       detectorTimeoutMs: get<number>('TOLLGATE_DETECTOR_TIMEOUT_MS') ?? 10_000,
       jobRetries: get<number>('TOLLGATE_JOB_RETRIES') ?? 3,
     },

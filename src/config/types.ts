@@ -27,7 +27,8 @@ export interface Config {
   blobs: BlobsConfig;
   server: { host: string; port: number };
   limits: MediaLimits;
-  workers: { concurrency: number; detectorTimeoutMs: number; jobRetries: number };
+  /** `processes`: extra `tollgate worker` processes `serve` starts and supervises (server database only). */
+  workers: { concurrency: number; processes: number; detectorTimeoutMs: number; jobRetries: number };
   /** Defaults; a tenant's own webhook settings in the database override them. */
   webhooks: { url?: string; secret?: string };
   /** Shared feature state when several nodes run; null = in memory. */

@@ -77,10 +77,16 @@ export async function getUploadById(db: Queryable, id: string): Promise<UploadRo
   return queryOne<UploadRow>(db, 'SELECT * FROM uploads WHERE id = $1', [id]);
 }
 
+/**
+ * Claims an upload for processing in one round trip: counts the attempt and returns the row, or
+ * `undefined` when the upload does not exist or already has a verdict (nothing left to do).
+ */
 export async function markProcessing(db: Queryable, id: string): Promise<UploadRow | undefined> {
   return queryOne<UploadRow>(
     db,
-    `UPDATE uploads SET status = 'processing', attempts = attempts + 1 WHERE id = $1 AND status IN ('received', 'processing') RETURNING *`,
+    `UPDATE uploads SET status = 'processing', attempts = attempts + 1
+      WHERE id = $1 AND status IN ('received', 'processing') AND NOT EXISTS (SELECT 1 FROM verdicts WHERE upload_id = $1)
+      RETURNING *`,
     [id],
   );
 }

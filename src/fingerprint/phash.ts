@@ -16,10 +16,23 @@ import { lumaFromRaster } from './pdq.ts';
  */
 export function resampleArea(src: Float32Array, w: number, h: number, outW: number, outH: number): Float32Array {
   if (w === outW && h === outH) return Float32Array.from(src);
+  // The horizontal pass touches every source pixel, so it walks each output's input span directly
+  // (no per-pixel weight objects); weights and summation order are the same as the vertical pass.
   const rowsOut = new Float64Array(h * outW);
-  const wx = weights(w, outW);
+  const xScale = w / outW;
   for (let y = 0; y < h; y++) {
-    for (const [o, i, f] of wx) rowsOut[y * outW + o] = rowsOut[y * outW + o]! + src[y * w + i]! * f;
+    const row = y * w;
+    for (let o = 0; o < outW; o++) {
+      const a = o * xScale;
+      const b = (o + 1) * xScale;
+      const end = Math.min(w, Math.ceil(b));
+      let sum = 0;
+      for (let i = Math.floor(a); i < end; i++) {
+        const cover = Math.min(b, i + 1) - Math.max(a, i);
+        if (cover > 0) sum += src[row + i]! * (cover / xScale);
+      }
+      rowsOut[y * outW + o] = sum;
+    }
   }
   const out = new Float32Array(outW * outH);
   for (const [o, i, f] of weights(h, outH)) {

@@ -35,10 +35,8 @@ export interface ProcessOutcome {
  * (after a crash or a lost lease): the second run finds the verdict and changes nothing.
  */
 export async function processUpload(deps: ProcessDeps, uploadId: string): Promise<ProcessOutcome> {
-  const upload = await getUploadById(deps.db, uploadId);
-  if (!upload) return { outcome: 'missing' };
-  if (await hasVerdict(deps, uploadId)) return { outcome: 'already_decided' };
-  await markProcessing(deps.db, uploadId);
+  const upload = await markProcessing(deps.db, uploadId);
+  if (!upload) return { outcome: (await getUploadById(deps.db, uploadId)) ? 'already_decided' : 'missing' };
   const [bytes, facts, policy] = await Promise.all([deps.blobs.get(upload.blob_key), factsFor(deps, upload), deps.policyFor(upload.tenant_id)]);
   const analysisStarted = performance.now();
   const result = await analyse(bytes, facts, storeLookups(deps.db, upload.tenant_id, upload.id, deps.indexes), { ...deps.analysis, policy }, upload.file_name ?? undefined);

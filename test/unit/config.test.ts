@@ -39,7 +39,7 @@ describe('loadConfig defaults', () => {
     expect(c.blobs).toEqual({ kind: 'fs', rootDir: '/srv/app/.tollgate/blobs' });
     expect(c.server).toEqual({ host: '127.0.0.1', port: 8080 });
     expect(c.limits).toEqual(DEFAULT_MEDIA_LIMITS);
-    expect(c.workers).toEqual({ concurrency: 2, detectorTimeoutMs: 10_000, jobRetries: 3 });
+    expect(c.workers).toEqual({ concurrency: 2, processes: 0, detectorTimeoutMs: 10_000, jobRetries: 3 });
     expect(c.webhooks).toEqual({});
     expect(c.redis).toBeNull();
     expect(c.log.level).toBe('info');
