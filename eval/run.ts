@@ -6,6 +6,7 @@ runParts(
     { script: 'eval/quality-calibration.ts', output: 'eval-quality.md', title: 'Quality checks: calibration on real photos' },
     { script: 'eval/metadata.ts', output: 'eval-metadata.md', title: 'Metadata forensics' },
     { script: 'eval/ai.ts', output: 'eval-ai.md', title: 'Provenance and AI-generated detection' },
+    { script: 'eval/task.ts', output: 'eval-task.md', title: 'Task relevance: objects and faces' },
   ],
   'EVAL.md',
   'Evaluations',
