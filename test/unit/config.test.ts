@@ -73,6 +73,7 @@ describe('loadConfig from the environment', () => {
         TOLLGATE_MAX_FRAMES: '30',
         TOLLGATE_SAMPLE_FPS: '0.5',
         TOLLGATE_WORKER_CONCURRENCY: '8',
+        TOLLGATE_WORKER_PROCESSES: '3',
         TOLLGATE_DETECTOR_TIMEOUT_MS: '2500',
         TOLLGATE_JOB_RETRIES: '0',
         TOLLGATE_WEBHOOK_URL: 'https://hooks.example.com/tollgate',
@@ -94,7 +95,7 @@ describe('loadConfig from the environment', () => {
     });
     expect(c.server).toEqual({ host: '0.0.0.0', port: 9090 });
     expect(c.limits).toEqual({ maxBytes: 50 * 1024 * 1024, maxPixels: 40_000_000, maxVideoSeconds: 90.5, maxFrames: 30, sampleFps: 0.5 });
-    expect(c.workers).toEqual({ concurrency: 8, detectorTimeoutMs: 2500, jobRetries: 0 });
+    expect(c.workers).toEqual({ concurrency: 8, processes: 3, detectorTimeoutMs: 2500, jobRetries: 0 });
     expect(c.webhooks).toEqual({ url: 'https://hooks.example.com/tollgate', secret: '0123456789abcdef0123' });
     expect(c.redis).toEqual({ url: 'redis://:redispw@127.0.0.1:6379/0' });
     expect(c.log.level).toBe('debug');
