@@ -6,6 +6,8 @@ export interface Part {
   /** Script under the repo root, run with tsx in its own process (isolated memory, clean timings). */
   script: string;
   args?: string[];
+  /** Extra flags for node itself, e.g. `--expose-gc` for memory measurements. */
+  nodeArgs?: string[];
   /** The markdown file the script writes under docs/. */
   output: string;
   title: string;
@@ -24,11 +26,14 @@ export function runParts(parts: readonly Part[], target: string, heading: string
     if (only.length > 0 && !only.includes(name)) continue;
     process.stderr.write(`\n=== ${part.title} (${part.script}) ===\n`);
     const started = Date.now();
-    const result = spawnSync(process.execPath, ['--import', 'tsx', part.script, ...(part.args ?? [])], { stdio: ['ignore', 'inherit', 'inherit'], cwd: root });
+    const result = spawnSync(process.execPath, [...(part.nodeArgs ?? []), '--import', 'tsx', part.script, ...(part.args ?? [])], {
+      stdio: ['ignore', 'inherit', 'inherit'],
+      cwd: root,
+    });
     const seconds = ((Date.now() - started) / 1000).toFixed(0);
     if (result.status !== 0) failures.push(`${part.script} exited ${result.status}`);
     const file = join(root, 'docs', part.output);
-    sections.push(`## ${part.title}`, '', `\`node --import tsx ${[part.script, ...(part.args ?? [])].join(' ')}\` — ${seconds} s, exit ${result.status}.`, '');
+    sections.push(`## ${part.title}`, '', `\`node ${[...(part.nodeArgs ?? []), '--import', 'tsx', part.script, ...(part.args ?? [])].join(' ')}\` — ${seconds} s, exit ${result.status}.`, '');
     if (existsSync(file)) sections.push(readFileSync(file, 'utf8').replace(/^# .*\n/, '').replace(/^#/gm, '##').trim(), '');
   }
   if (only.length === 0) writeFileSync(join(root, 'docs', target), `${sections.join('\n')}\n`);

@@ -3,7 +3,7 @@ import { runParts } from './aggregate.ts';
 runParts(
   [
     { script: 'bench/pipeline.ts', output: 'bench-pipeline.md', title: 'Upload pipeline: scan and API' },
-    { script: 'bench/fingerprint.ts', output: 'bench-fingerprint.md', title: 'Fingerprints and Hamming index' },
+    { script: 'bench/fingerprint.ts', args: ['--10m'], nodeArgs: ['--expose-gc'], output: 'bench-fingerprint.md', title: 'Fingerprints and Hamming index' },
   ],
   'BENCH.md',
   'Benchmarks',
