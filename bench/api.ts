@@ -48,7 +48,7 @@ export async function loadOnce(
   workerProcesses = 1,
 ): Promise<ApiLoadResult> {
   const dataDir = mkdtempSync(join(tmpdir(), 'tollgate-api-bench-'));
-  const env: Record<string, string> = { TOLLGATE_DATA_DIR: dataDir, TOLLGATE_WORKER_CONCURRENCY: '3', LOG_LEVEL: 'silent' };
+  const env: Record<string, string> = { TOLLGATE_DATA_DIR: dataDir, TOLLGATE_WORKER_CONCURRENCY: process.env['BENCH_CONCURRENCY'] ?? '2', LOG_LEVEL: 'silent' };
   if (mode === 'server' && databaseUrl) env['DATABASE_URL'] = databaseUrl;
   const tollgate = await createTollgate(loadConfig({ env }), detectorSet.filter ? { detectorFilter: detectorSet.filter } : {});
   let analysisTotal = 0;

@@ -14,6 +14,8 @@ import { HammingIndex } from '../fingerprint/mih.ts';
 import { PDQ_MIN_QUALITY } from '../fingerprint/pdq.ts';
 import { Watermark } from './watermark.ts';
 
+const WARM_UP_DELAY_MS = 1_000;
+
 /** NOTIFY channel: a transaction that inserted upload hashes or bank entries pings it. */
 export const HASHES_CHANNEL = 'tollgate_hashes';
 
@@ -58,6 +60,7 @@ export class MatchIndexes {
   private running: Promise<void> | null = null;
   private queued: Promise<void> | null = null;
   private unlisten: (() => Promise<void>) | null = null;
+  private warmTimer: NodeJS.Timeout | null = null;
   private started: Promise<void> | null = null;
   /** During the first load rows are staged and bulk-loaded (one table build instead of one per tail overflow). */
   private staging: Map<string, { ids: number[]; hashes: string[] }> | null = null;
@@ -77,8 +80,14 @@ export class MatchIndexes {
     this.started ??= (async () => {
       if (this.listenEnabled && !this.unlisten) {
         this.unlisten = await this.db.listen(HASHES_CHANNEL, () => {
-          // Best effort warm-up: a failure here is retried by the catch-up before the next search.
-          if (!this.closed) this.catchUp().catch(() => undefined);
+          // Best-effort warm-up, at most once per second: under load every upload notifies, and the
+          // catch-up before each search keeps results exact anyway.
+          if (this.closed || this.warmTimer) return;
+          this.warmTimer = setTimeout(() => {
+            this.warmTimer = null;
+            if (!this.closed) this.catchUp().catch(() => undefined);
+          }, WARM_UP_DELAY_MS);
+          this.warmTimer.unref();
         });
       }
       this.staging = new Map();
@@ -102,6 +111,7 @@ export class MatchIndexes {
 
   async close(): Promise<void> {
     this.closed = true;
+    if (this.warmTimer) clearTimeout(this.warmTimer);
     await this.unlisten?.().catch(() => undefined);
     await this.running?.catch(() => undefined);
   }

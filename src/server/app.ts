@@ -3,7 +3,6 @@ import fastifySwagger from '@fastify/swagger';
 import fastifySwaggerUi from '@fastify/swagger-ui';
 import Fastify, { type FastifyInstance, type FastifyServerOptions, type RouteOptions } from 'fastify';
 import type { Tollgate } from '../app.ts';
-import { queryOne } from '../db/database.ts';
 import { isUuid } from '../db/ids.ts';
 import { QUEUES } from '../jobs/queue.ts';
 import { ApiKeyAuth } from './auth.ts';
@@ -18,6 +17,7 @@ import { reviewRoutes } from './routes/review.ts';
 import { tenantRoutes } from './routes/tenant.ts';
 import { multipartUploadBody, uploadRoutes } from './routes/uploads.ts';
 import { VerdictWatcher } from './verdicts.ts';
+import type { VerdictNotice } from '../uploads/process.ts';
 
 export interface ServerOptions {
   /** Fastify logger; default: JSON logs at `config.log.level`. Tests pass `false`. */
@@ -66,7 +66,7 @@ export async function buildServer(tollgate: Tollgate, options: ServerOptions = {
   });
 
   const metrics = createMetrics(tollgate);
-  const verdicts = new VerdictWatcher(tollgate.db, { pollMs: options.verdictPollMs ?? 1_000, onVerdict: (id) => void observeVerdict(tollgate, metrics, id) });
+  const verdicts = new VerdictWatcher(tollgate.db, { pollMs: options.verdictPollMs ?? 1_000, onVerdict: (notice) => observeVerdict(metrics, notice) });
   await verdicts.start();
   app.addHook('onClose', async () => verdicts.close());
 
@@ -121,21 +121,10 @@ function createMetrics(tollgate: Tollgate): ServerMetrics {
 }
 
 /** Verdicts are written by workers (maybe in other processes); the API learns of them through NOTIFY. */
-async function observeVerdict(tollgate: Tollgate, metrics: ServerMetrics, uploadId: string): Promise<void> {
-  if (!isUuid(uploadId)) return;
-  try {
-    const row = await queryOne<{ decision: string; seconds: number | string }>(
-      tollgate.db,
-      `SELECT v.decision, extract(epoch from (v.decided_at - u.received_at))::float8 AS seconds
-         FROM verdicts v JOIN uploads u ON u.id = v.upload_id WHERE v.upload_id = $1`,
-      [uploadId],
-    );
-    if (!row) return;
-    metrics.verdicts.inc({ decision: row.decision });
-    metrics.processingSeconds.observe({}, Math.max(0, Number(row.seconds)));
-  } catch {
-    // Metrics are best effort; a failed lookup (e.g. during shutdown) must never surface.
-  }
+function observeVerdict(metrics: ServerMetrics, notice: VerdictNotice): void {
+  if (!isUuid(notice.uploadId) || !notice.decision) return;
+  metrics.verdicts.inc({ decision: notice.decision });
+  metrics.processingSeconds.observe({}, notice.seconds);
 }
 
 /** Fastify validates only the JSON form of `POST /v1/uploads`; the multipart form is added to the docs here. */

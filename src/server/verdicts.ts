@@ -1,5 +1,5 @@
 import { queryOne, type Database } from '../db/database.ts';
-import { VERDICT_CHANNEL } from '../uploads/process.ts';
+import { VERDICT_CHANNEL, decodeVerdictNotice, type VerdictNotice } from '../uploads/process.ts';
 
 export interface VerdictWatcherOptions {
   /**
@@ -8,7 +8,7 @@ export interface VerdictWatcherOptions {
    */
   pollMs: number;
   /** Called once per verdict notification, for metrics. */
-  onVerdict?: (uploadId: string) => void;
+  onVerdict?: (notice: VerdictNotice) => void;
 }
 
 /**
@@ -26,9 +26,10 @@ export class VerdictWatcher {
   ) {}
 
   async start(): Promise<void> {
-    this.#unlisten = await this.db.listen(VERDICT_CHANNEL, (uploadId) => {
-      this.options.onVerdict?.(uploadId);
-      for (const wake of this.#waiters.get(uploadId) ?? []) wake();
+    this.#unlisten = await this.db.listen(VERDICT_CHANNEL, (payload) => {
+      const notice = decodeVerdictNotice(payload);
+      this.options.onVerdict?.(notice);
+      for (const wake of this.#waiters.get(notice.uploadId) ?? []) wake();
     });
   }
 
@@ -47,12 +48,15 @@ export class VerdictWatcher {
       let timer: NodeJS.Timeout | undefined;
       let unsubscribe: () => void = () => undefined;
       // Subscribe before checking: a verdict committed between the check and the sleep still wakes us.
-      const notified = new Promise<void>((resolve) => (unsubscribe = this.#subscribe(uploadId, resolve)));
+      let wasNotified = false;
+      const notified = new Promise<void>((resolve) => (unsubscribe = this.#subscribe(uploadId, () => ((wasNotified = true), resolve()))));
       try {
         if (await decided()) return true;
         const left = deadline - Date.now();
         if (left <= 0) return false;
         await Promise.race([notified, new Promise<void>((resolve) => (timer = setTimeout(resolve, Math.min(left, this.options.pollMs))))]);
+        // NOTIFY is delivered only after the verdict's transaction committed: no need to look again.
+        if (wasNotified && !this.#closed) return true;
       } finally {
         clearTimeout(timer);
         unsubscribe();

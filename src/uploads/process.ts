@@ -13,6 +13,23 @@ import { storeLookups } from './lookups.ts';
 
 export const VERDICT_CHANNEL = 'tollgate_verdict';
 
+/** What a verdict NOTIFY carries, so listeners (waiting requests, metrics) need no query of their own. */
+export interface VerdictNotice {
+  uploadId: string;
+  decision: string;
+  /** Received → verdict. */
+  seconds: number;
+}
+
+export function encodeVerdictNotice(notice: VerdictNotice): string {
+  return `${notice.uploadId} ${notice.decision} ${notice.seconds.toFixed(3)}`;
+}
+
+export function decodeVerdictNotice(payload: string): VerdictNotice {
+  const [uploadId = '', decision = '', seconds = '0'] = payload.split(' ');
+  return { uploadId, decision, seconds: Number(seconds) || 0 };
+}
+
 export interface ProcessDeps {
   db: Database;
   blobs: BlobStore;
@@ -97,7 +114,8 @@ async function commitResult(deps: ProcessDeps, upload: UploadRow, record: Upload
       deps.webhookDefaults,
     );
     if (deliveryId) await deps.queue.enqueueWebhook(deliveryId, tx);
-    await tx.query('SELECT pg_notify($1, $2)', [VERDICT_CHANNEL, upload.id]);
+    const seconds = Math.max(0, (Date.now() - new Date(upload.received_at).getTime()) / 1000);
+    await tx.query('SELECT pg_notify($1, $2)', [VERDICT_CHANNEL, encodeVerdictNotice({ uploadId: upload.id, decision: record.verdict.decision, seconds })]);
     return true;
   });
   if (deliveryId) deps.queue.wake();
