@@ -21,8 +21,18 @@ export function runParts(parts: readonly Part[], target: string, heading: string
   const root = process.cwd();
   const sections: string[] = [`# ${heading}`, '', `Reproduce: \`${command}\` (one part: \`${command} -- NAME\`). Generated ${new Date().toISOString()}.`, ''];
   const failures: string[] = [];
+  // `--stitch`: rebuild the combined document from each part's last output without running anything,
+  // after re-running a single part.
+  const stitch = only.includes('--stitch');
   for (const part of parts) {
     const name = part.script.replace(/^.*\//, '').replace(/\.ts$/, '');
+    const command = `node ${[...(part.nodeArgs ?? []), '--import', 'tsx', part.script, ...(part.args ?? [])].join(' ')}`;
+    if (stitch) {
+      const file = join(root, 'docs', part.output);
+      sections.push(`## ${part.title}`, '', `\`${command}\` (last run of this part).`, '');
+      if (existsSync(file)) sections.push(readFileSync(file, 'utf8').replace(/^# .*\n/, '').replace(/^#/gm, '##').trim(), '');
+      continue;
+    }
     if (only.length > 0 && !only.includes(name)) continue;
     process.stderr.write(`\n=== ${part.title} (${part.script}) ===\n`);
     const started = Date.now();
@@ -36,7 +46,7 @@ export function runParts(parts: readonly Part[], target: string, heading: string
     sections.push(`## ${part.title}`, '', `\`node ${[...(part.nodeArgs ?? []), '--import', 'tsx', part.script, ...(part.args ?? [])].join(' ')}\` — ${seconds} s, exit ${result.status}.`, '');
     if (existsSync(file)) sections.push(readFileSync(file, 'utf8').replace(/^# .*\n/, '').replace(/^#/gm, '##').trim(), '');
   }
-  if (only.length === 0) writeFileSync(join(root, 'docs', target), `${sections.join('\n')}\n`);
+  if (only.length === 0 || stitch) writeFileSync(join(root, 'docs', target), `${sections.join('\n')}\n`);
   if (failures.length > 0) {
     process.stderr.write(`\nfailed: ${failures.join('; ')}\n`);
     process.exitCode = 1;
