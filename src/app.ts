@@ -5,7 +5,10 @@ import { migrate } from './db/migrate.ts';
 import { openPglite } from './db/pglite.ts';
 import { latestPolicy } from './db/policies.ts';
 import { openPostgres } from './db/postgres.ts';
+import { readFileSync } from 'node:fs';
+import { loadAiDetectorModel } from './detectors/ai/index.ts';
 import { builtInDetectors } from './detectors/catalogue.ts';
+import { TollgateError } from './errors.ts';
 import { DetectorRegistry } from './detectors/registry.ts';
 import type { Detector } from './detectors/types.ts';
 import { JobQueue, type QueueOptions } from './jobs/queue.ts';
@@ -34,7 +37,20 @@ export interface Tollgate {
 }
 
 /** What analysis needs without any store: `tollgate inspect`. */
-export function analysisDeps(config: Config, detectors = new DetectorRegistry(builtInDetectors())): Omit<AnalysisDeps, 'policy'> {
+/** The built-in detectors as configured (a trained `ai.classifier` model replaces the shipped one). */
+export function configuredDetectors(config: Config): Detector[] {
+  const path = config.models.aiClassifier;
+  if (!path) return builtInDetectors();
+  let json: unknown;
+  try {
+    json = JSON.parse(readFileSync(path, 'utf8'));
+  } catch (error) {
+    throw new TollgateError('config.invalid', `TOLLGATE_AI_MODEL: cannot read ${path}: ${error instanceof Error ? error.message : String(error)}`);
+  }
+  return builtInDetectors({ aiModel: loadAiDetectorModel(json) });
+}
+
+export function analysisDeps(config: Config, detectors = new DetectorRegistry(configuredDetectors(config))): Omit<AnalysisDeps, 'policy'> {
   return {
     detectors: detectors.list(),
     limits: config.limits,
@@ -63,7 +79,7 @@ export async function createTollgate(config: Config, options: CreateOptions = {}
   const blobs = createBlobStore(config.blobs);
   const queue = new JobQueue(db, { retries: config.workers.jobRetries, ...options.queue });
   await queue.start();
-  const builtIn = builtInDetectors().filter(options.detectorFilter ?? (() => true));
+  const builtIn = configuredDetectors(config).filter(options.detectorFilter ?? (() => true));
   const detectors = new DetectorRegistry([...builtIn, ...(options.extraDetectors ?? [])]);
   const policies = new Map<string, { policy: Policy; at: number }>();
   const policyFor = async (tenantId: string): Promise<Policy> => {

@@ -7,6 +7,7 @@ import { INSPECT_HELP, inspectCommand } from './commands/inspect.ts';
 import { MATCH_HELP, matchCommand } from './commands/match.ts';
 import { SCAN_HELP, scanCommand } from './commands/scan.ts';
 import { SERVE_HELP, WORKER_HELP, serveCommand, workerCommand } from './commands/serve.ts';
+import { TRAIN_HELP, trainCommand } from './commands/train.ts';
 import { CliExit, EXIT, describeError } from './io.ts';
 import type { Config } from '../config/index.ts';
 
@@ -20,6 +21,7 @@ const COMMANDS: Record<string, Command> = {
   bank: { help: BANK_HELP, run: bankCommand },
   serve: { help: SERVE_HELP, run: serveCommand },
   worker: { help: WORKER_HELP, run: workerCommand },
+  train: { help: TRAIN_HELP, run: trainCommand },
   migrate: { help: MIGRATE_HELP, run: migrateCommand },
   tenants: { help: TENANTS_HELP, run: tenantsCommand },
 };

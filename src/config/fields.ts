@@ -100,6 +100,7 @@ export const FIELDS: readonly FieldSpec[] = [
   { env: 'TOLLGATE_JOB_RETRIES', path: 'workers.jobRetries', schema: int(0, 100), expected: 'an integer 0..100' },
   { env: 'TOLLGATE_WEBHOOK_URL', path: 'webhooks.url', schema: url(['http:', 'https:']), expected: 'an http(s):// URL' },
   // HMAC keys shorter than this are guessable; receivers verify signatures with it.
+  { env: 'TOLLGATE_AI_MODEL', path: 'models.aiClassifier', schema: text(), expected: 'a path to a model file written by `tollgate train ai-detector`' },
   { env: 'TOLLGATE_WEBHOOK_SECRET', path: 'webhooks.secret', schema: text(16, 1024), expected: 'a secret of 16..1024 characters', secret: true },
   { env: 'REDIS_URL', path: 'redis.url', schema: url(['redis:', 'rediss:']), expected: 'a redis:// or rediss:// URL', secret: true },
   { env: 'LOG_LEVEL', path: 'log.level', schema: z.string().trim().toLowerCase().pipe(z.enum(LOG_LEVELS)), expected: `one of ${LOG_LEVELS.join(', ')}` },

@@ -83,6 +83,7 @@ export function loadConfig(options: LoadConfigOptions): Config {
   const databaseUrl = get<string>('DATABASE_URL');
   const webhookUrl = get<string>('TOLLGATE_WEBHOOK_URL');
   const webhookSecret = get<string>('TOLLGATE_WEBHOOK_SECRET');
+  const aiModel = get<string>('TOLLGATE_AI_MODEL');
   const redisUrl = get<string>('REDIS_URL');
   return {
     dataDir,
@@ -102,6 +103,7 @@ export function loadConfig(options: LoadConfigOptions): Config {
       detectorTimeoutMs: get<number>('TOLLGATE_DETECTOR_TIMEOUT_MS') ?? 10_000,
       jobRetries: get<number>('TOLLGATE_JOB_RETRIES') ?? 3,
     },
+    models: aiModel ? { aiClassifier: path.resolve(raw.get('TOLLGATE_AI_MODEL')?.source === 'file' ? fileDir : cwd, aiModel) } : {},
     webhooks: { ...(webhookUrl ? { url: webhookUrl } : {}), ...(webhookSecret ? { secret: webhookSecret } : {}) },
     redis: redisUrl ? { url: redisUrl } : null,
     log: { level: get<LogLevel>('LOG_LEVEL') ?? 'info' },

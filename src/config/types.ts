@@ -30,6 +30,8 @@ export interface Config {
   /** `processes`: extra `tollgate worker` processes `serve` starts and supervises (server database only). */
   workers: { concurrency: number; processes: number; detectorTimeoutMs: number; jobRetries: number };
   /** Defaults; a tenant's own webhook settings in the database override them. */
+  /** Model files that replace the shipped ones (absolute paths). */
+  models: { aiClassifier?: string };
   webhooks: { url?: string; secret?: string };
   /** Shared feature state when several nodes run; null = in memory. */
   redis: { url: string } | null;

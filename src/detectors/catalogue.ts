@@ -1,5 +1,5 @@
 import type { Detector } from './types.ts';
-import { aiDetectors } from './ai/index.ts';
+import { aiDetectors, createAiClassifierDetector, type AiModel } from './ai/index.ts';
 import { exactDuplicateDetector } from './dup/exact.ts';
 import { crossAccountDetector, nearDuplicateDetector } from './dup/near.ts';
 import { referenceMatchDetector } from './dup/ref.ts';
@@ -9,7 +9,12 @@ import { qualityDetectors } from './quality/index.ts';
 import { taskDetectors } from './task/index.ts';
 
 /** Every detector Tollgate ships, in one list: the composition root registers these. */
-export function builtInDetectors(): Detector[] {
+export interface CatalogueOptions {
+  /** A trained model that replaces the shipped `ai.classifier` model. */
+  aiModel?: AiModel;
+}
+
+export function builtInDetectors(options: CatalogueOptions = {}): Detector[] {
   return [
     exactDuplicateDetector,
     nearDuplicateDetector,
@@ -18,7 +23,7 @@ export function builtInDetectors(): Detector[] {
     referenceMatchDetector,
     ...qualityDetectors,
     ...metaDetectors,
-    ...aiDetectors,
+    ...(options.aiModel ? [...aiDetectors.filter((d) => d.name !== 'ai.classifier'), createAiClassifierDetector(options.aiModel)] : aiDetectors),
     // Inert without a task; the models load only for tasks that need them.
     ...taskDetectors,
   ];
