@@ -6,38 +6,21 @@ import { join } from 'node:path';
 import type { FastifyInstance } from 'fastify';
 import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createTollgate, type Tollgate } from '../../src/app.ts';
+import type { Tollgate } from '../../src/app.ts';
 import { createBank, findBank, listBankEntries } from '../../src/banks/banks.ts';
 import { importBank } from '../../src/banks/import.ts';
-import { openSource } from '../../src/banks/open-source.ts';
-import { loadConfig } from '../../src/config/index.ts';
+import { openBankSource } from '../../src/banks/sources/index.ts';
 import { createApiKey, createTenant, ensureTenant } from '../../src/db/tenants.ts';
 import { buildServer } from '../../src/server/app.ts';
 import { ingestBytes } from '../../src/uploads/ingest.ts';
 import { uploadReport, type UploadReport } from '../../src/uploads/report.ts';
-import { BACKENDS, postgresAvailable, type TestDatabase } from '../support/databases.ts';
+import { BACKENDS, postgresAvailable } from '../support/databases.ts';
+import { startDupOnlyTollgate } from '../support/tollgate.ts';
 
 const PHOTOS = '../shared/data/object-photos';
 const photo = (name: string): Buffer => readFileSync(join(PHOTOS, name));
 
-/** Only duplicate and bank detectors, so the verdicts here do not move with other families' thresholds. */
-async function dupOnlyTollgate(database: TestDatabase): Promise<{ tollgate: Tollgate; close(): Promise<void> }> {
-  const dataDir = mkdtempSync(join(tmpdir(), 'tollgate-banks-'));
-  const config = loadConfig({ env: { TOLLGATE_DATA_DIR: dataDir, TOLLGATE_WORKER_CONCURRENCY: '2' } });
-  const tollgate = await createTollgate(config, {
-    db: database.db,
-    queue: { pollingIntervalSeconds: 0.5, retryDelaySeconds: 1, maintenanceIntervalSeconds: 1 },
-    detectorFilter: (d) => d.name.startsWith('dup.') || d.name.startsWith('ref.'),
-  });
-  return {
-    tollgate,
-    close: async () => {
-      await tollgate.close();
-      await database.drop();
-      rmSync(dataDir, { recursive: true, force: true });
-    },
-  };
-}
+const dupOnlyTollgate = startDupOnlyTollgate;
 
 /** Crops `fraction` of the width and height away, split over the four borders. */
 async function cropped(bytes: Buffer, fraction: number): Promise<Buffer> {
@@ -81,7 +64,7 @@ describe.each(BACKENDS)('reference banks on $name', (backend) => {
   }
   const importFolder = async (bankName: string, signal?: AbortSignal, onProgress?: () => void) => {
     const row = (await findBank(t!.tollgate.db, tenantId, bankName))!;
-    return importBank({ db: t!.tollgate.db, limits: t!.tollgate.config.limits, bank: row, source: await openSource(refs), ...(signal ? { signal } : {}), concurrency: 1, ...(onProgress ? { onProgress } : {}) });
+    return importBank({ db: t!.tollgate.db, limits: t!.tollgate.config.limits, bank: row, source: await openBankSource(refs), ...(signal ? { signal } : {}), concurrency: 1, ...(onProgress ? { onProgress } : {}) });
   };
 
   it('resumes an interrupted import by skipping the keys it recorded', async (context) => {
@@ -144,7 +127,7 @@ describe.each(BACKENDS)('reference banks on $name', (backend) => {
       writeFileSync(list, `${base}/scream.jpg\n${base}/missing.jpg\n`);
       const bank = await createBank(t.tollgate.db, tenantId, 'crawl', 'internet');
       const run = async (allowPrivateAddresses: boolean) =>
-        importBank({ db: t!.tollgate.db, limits: t!.tollgate.config.limits, bank, source: await openSource(list, { allowPrivateAddresses }) });
+        importBank({ db: t!.tollgate.db, limits: t!.tollgate.config.limits, bank, source: await openBankSource(list, { allowPrivateAddresses }) });
       expect(await run(false)).toMatchObject({ status: 'done', added: 0, skipped: 2 });
       expect(await run(true)).toMatchObject({ status: 'done', added: 1, skipped: 1 });
       const copy = await upload(await sharp(photo('scream.jpg')).resize(400).jpeg({ quality: 55 }).toBuffer(), 'frank');
@@ -155,7 +138,7 @@ describe.each(BACKENDS)('reference banks on $name', (backend) => {
       const csv = join(refs, '..', `hashes-${backend.name}.csv`);
       writeFileSync(csv, `pdq_hex,source\n${'e'.repeat(64)},https://threatexchange.example/1\nnot-a-hash,x\n`);
       const fraud = await createBank(t.tollgate.db, tenantId, 'te', 'fraud');
-      const summary = await importBank({ db: t.tollgate.db, limits: t.tollgate.config.limits, bank: fraud, source: await openSource(csv) });
+      const summary = await importBank({ db: t.tollgate.db, limits: t.tollgate.config.limits, bank: fraud, source: await openBankSource(csv) });
       expect(summary).toMatchObject({ status: 'done', added: 1 });
       expect((await listBankEntries(t.tollgate.db, fraud, 10))[0]).toMatchObject({ pdq: 'e'.repeat(64), source_url: 'https://threatexchange.example/1' });
       rmSync(csv);

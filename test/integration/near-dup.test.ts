@@ -5,34 +5,10 @@ import { ensureTenant } from '../../src/db/tenants.ts';
 import { ingestBytes } from '../../src/uploads/ingest.ts';
 import { uploadReport, type UploadReport } from '../../src/uploads/report.ts';
 import { BACKENDS, postgresAvailable } from '../support/databases.ts';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { createTollgate, type Tollgate } from '../../src/app.ts';
-import { loadConfig } from '../../src/config/index.ts';
-import type { TestDatabase } from '../support/databases.ts';
+import type { Tollgate } from '../../src/app.ts';
+import { startDupOnlyTollgate } from '../support/tollgate.ts';
 
-/**
- * Only the duplicate and bank detectors: the verdicts asserted here must not move when another
- * family (the AI classifier on recompressed copies, say) changes its mind.
- */
-async function dupOnlyTollgate(database: TestDatabase): Promise<{ tollgate: Tollgate; close(): Promise<void> }> {
-  const dataDir = mkdtempSync(join(tmpdir(), 'tollgate-near-'));
-  const config = loadConfig({ env: { TOLLGATE_DATA_DIR: dataDir, TOLLGATE_WORKER_CONCURRENCY: '2' } });
-  const tollgate = await createTollgate(config, {
-    db: database.db,
-    queue: { pollingIntervalSeconds: 0.5, retryDelaySeconds: 1, maintenanceIntervalSeconds: 1 },
-    detectorFilter: (d) => d.name.startsWith('dup.') || d.name.startsWith('ref.'),
-  });
-  return {
-    tollgate,
-    close: async () => {
-      await tollgate.close();
-      await database.drop();
-      rmSync(dataDir, { recursive: true, force: true });
-    },
-  };
-}
+const dupOnlyTollgate = startDupOnlyTollgate;
 
 const photo = (name: string): Buffer => readFileSync(`../shared/data/object-photos/${name}`);
 const GIRAFFE = photo('giraffe.jpg');

@@ -2,7 +2,7 @@ import { parseArgs } from 'node:util';
 import { createTollgate } from '../../app.ts';
 import { createBank, findBank, listBanks, parseBankKind } from '../../banks/banks.ts';
 import { importBank, type ImportProgress, type ImportSummary } from '../../banks/import.ts';
-import { openSource } from '../../banks/open-source.ts';
+import { openBankSource } from '../../banks/sources/index.ts';
 import type { Config } from '../../config/index.ts';
 import { ensureTenant } from '../../db/tenants.ts';
 import { EXIT, printJson, usage } from '../io.ts';
@@ -52,7 +52,7 @@ export async function bankCommand(argv: string[], config: Config): Promise<numbe
     return withLocal(config, async ({ tollgate, tenantId }) => {
       const bank = await findBank(tollgate.db, tenantId, name);
       if (!bank) throw usage(`no bank named "${name}": create it with tollgate bank create ${name} --kind KIND`);
-      const source = await openSource(spec, { allowPrivateAddresses: values['allow-private-addresses'] === true, maxBytes: tollgate.config.limits.maxBytes });
+      const source = await openBankSource(spec, { allowPrivateAddresses: values['allow-private-addresses'] === true, maxBytes: tollgate.config.limits.maxBytes });
       // Ctrl-C stops reading new items, lets the ones in flight finish, and records the run as interrupted.
       const abort = new AbortController();
       const stop = (): void => abort.abort();
