@@ -10,6 +10,7 @@ import type { ServerContext } from './context.ts';
 import { errorSchema, installErrorHandlers } from './errors.ts';
 import { createServerMetrics, type ServerMetrics } from './metrics.ts';
 import { bankRoutes } from './routes/banks.ts';
+import { enrolmentRoutes } from './routes/enrolment.ts';
 import { healthRoutes } from './routes/health.ts';
 import { partyRoutes } from './routes/parties.ts';
 import { policyRoutes } from './routes/policies.ts';
@@ -110,6 +111,7 @@ export async function buildServer(tollgate: Tollgate, options: ServerOptions = {
   policyRoutes(app, ctx);
   tenantRoutes(app, ctx);
   bankRoutes(app, ctx);
+  enrolmentRoutes(app, ctx);
   await app.ready();
   return app;
 }

@@ -1,4 +1,5 @@
 import type { Queryable } from '../db/database.ts';
+import { enrolledFacesOf } from '../db/faces.ts';
 import { priorUploadsByMetadataFingerprint, priorUploadsBySha256 } from '../db/uploads.ts';
 import type { DetectorLookups } from '../detectors/types.ts';
 import type { MatchIndexes } from '../matching/indexes.ts';
@@ -9,6 +10,7 @@ export function storeLookups(db: Queryable, tenantId: string, uploadId: string, 
   return {
     uploadsBySha256: (sha256) => priorUploadsBySha256(db, tenantId, sha256, uploadId),
     uploadsByMetadataFingerprint: (fingerprint) => priorUploadsByMetadataFingerprint(db, tenantId, fingerprint, uploadId),
+    enrolledFaces: (contributorId) => enrolledFacesOf(db, tenantId, contributorId),
     ...(indexes ? matchLookups(db, indexes, tenantId, uploadId) : {}),
   };
 }

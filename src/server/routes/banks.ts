@@ -128,7 +128,7 @@ const matchResponse = {
 const isAfterId = (v: unknown): v is number => Number.isInteger(v) && (v as number) >= 0;
 
 /** The file part of a multipart request plus its plain fields (bounded by the multipart limits in app.ts). */
-async function readFilePart(request: FastifyRequest): Promise<{ bytes: Buffer; fileName?: string; fields: Record<string, string> }> {
+export async function readFilePart(request: FastifyRequest): Promise<{ bytes: Buffer; fileName?: string; fields: Record<string, string> }> {
   let bytes: Buffer | undefined;
   let fileName: string | undefined;
   const fields: Record<string, string> = {};
