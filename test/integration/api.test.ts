@@ -6,6 +6,7 @@ import { buildServer } from '../../src/server/app.ts';
 import { BAD_INPUTS } from '../support/bad-inputs.ts';
 import { BACKENDS, postgresAvailable } from '../support/databases.ts';
 import { startTestTollgate, type TestTollgate } from '../support/tollgate.ts';
+import { multipart } from '../support/multipart.ts';
 
 const PHOTOS = '../shared/data/object-photos';
 const photo = (name: string): Buffer => readFileSync(new URL(`../../${PHOTOS}/${name}`, import.meta.url));
@@ -13,15 +14,6 @@ const MAX_BYTES = 3_000_000;
 
 // In CI a missing PostgreSQL throws here, failing the file instead of skipping half of it.
 const backends = (await postgresAvailable()) ? BACKENDS : BACKENDS.filter((b) => b.name === 'pglite');
-
-/** A multipart body built by the platform's own FormData encoder, as a real client would send it. */
-async function multipart(file: Buffer | null, fields: Record<string, string> = {}, fileName = 'upload.jpg'): Promise<{ payload: Buffer; contentType: string }> {
-  const form = new FormData();
-  for (const [name, value] of Object.entries(fields)) form.set(name, value);
-  if (file) form.set('file', new Blob([file]), fileName);
-  const response = new Response(form);
-  return { payload: Buffer.from(await response.arrayBuffer()), contentType: response.headers.get('content-type')! };
-}
 
 interface UploadBody {
   id: string;

@@ -6,16 +6,14 @@ import { join } from 'node:path';
 import type { FastifyInstance } from 'fastify';
 import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Tollgate } from '../../src/app.ts';
 import { createBank, findBank, listBankEntries } from '../../src/banks/banks.ts';
 import { importBank } from '../../src/banks/import.ts';
 import { openBankSource } from '../../src/banks/sources/index.ts';
 import { createApiKey, createTenant, ensureTenant } from '../../src/db/tenants.ts';
 import { buildServer } from '../../src/server/app.ts';
-import { ingestBytes } from '../../src/uploads/ingest.ts';
-import { uploadReport, type UploadReport } from '../../src/uploads/report.ts';
+import type { UploadReport } from '../../src/uploads/report.ts';
 import { BACKENDS, postgresAvailable } from '../support/databases.ts';
-import { startDupOnlyTollgate } from '../support/tollgate.ts';
+import { startDupOnlyTollgate, type TestTollgate } from '../support/tollgate.ts';
 
 const PHOTOS = '../shared/data/object-photos';
 const photo = (name: string): Buffer => readFileSync(join(PHOTOS, name));
@@ -31,21 +29,14 @@ async function cropped(bytes: Buffer, fraction: number): Promise<Buffer> {
 }
 
 describe.each(BACKENDS)('reference banks on $name', (backend) => {
-  let t: { tollgate: Tollgate; close(): Promise<void> } | undefined;
+  let t: TestTollgate | undefined;
   let tenantId: string;
   let refs: string;
-  const waiters = new Map<string, () => void>();
-  const done = new Set<string>();
 
   beforeAll(async () => {
     if (backend.name === 'postgres' && !(await postgresAvailable())) return;
     t = await dupOnlyTollgate(await backend.open());
-    await t.tollgate.startWorkers({
-      onProcessed: (id) => {
-        done.add(id);
-        waiters.get(id)?.();
-      },
-    });
+    await t.startWorkers();
     tenantId = (await ensureTenant(t.tollgate.db, 'banks')).id;
     refs = mkdtempSync(join(tmpdir(), 'tollgate-refs-'));
     mkdirSync(join(refs, 'animals'));
@@ -57,11 +48,7 @@ describe.each(BACKENDS)('reference banks on $name', (backend) => {
     if (refs) rmSync(refs, { recursive: true, force: true });
   });
 
-  async function upload(bytes: Buffer, contributor: string): Promise<UploadReport> {
-    const { uploadId } = await ingestBytes(t!.tollgate, tenantId, bytes, { contributor_id: contributor });
-    if (!done.has(uploadId)) await new Promise<void>((resolve) => waiters.set(uploadId, resolve));
-    return (await uploadReport(t!.tollgate.db, tenantId, uploadId))!;
-  }
+  const upload = (bytes: Buffer, contributor: string): Promise<UploadReport> => t!.upload(tenantId, bytes, { contributor_id: contributor });
   const importFolder = async (bankName: string, signal?: AbortSignal, onProgress?: () => void) => {
     const row = (await findBank(t!.tollgate.db, tenantId, bankName))!;
     return importBank({ db: t!.tollgate.db, limits: t!.tollgate.config.limits, bank: row, source: await openBankSource(refs), ...(signal ? { signal } : {}), concurrency: 1, ...(onProgress ? { onProgress } : {}) });

@@ -2,8 +2,6 @@ import { readFileSync } from 'node:fs';
 import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ensureTenant } from '../../src/db/tenants.ts';
-import { ingestBytes } from '../../src/uploads/ingest.ts';
-import { uploadReport } from '../../src/uploads/report.ts';
 import { BACKENDS, postgresAvailable } from '../support/databases.ts';
 import { startTestTollgate, type TestTollgate } from '../support/tollgate.ts';
 
@@ -11,18 +9,11 @@ const ORIGINAL = readFileSync('../shared/data/exif-camera-samples/images/jpg/Can
 
 describe.each(BACKENDS)('meta.cloned_metadata through the store on $name', (backend) => {
   let t: TestTollgate | undefined;
-  const done = new Map<string, () => void>();
-  const finished = new Set<string>();
 
   beforeAll(async () => {
     if (backend.name === 'postgres' && !(await postgresAvailable())) return;
     t = await startTestTollgate(await backend.open());
-    await t.tollgate.startWorkers({
-      onProcessed: (id) => {
-        finished.add(id);
-        done.get(id)?.();
-      },
-    });
+    await t.startWorkers();
   });
   afterAll(async () => t?.close());
 
@@ -31,11 +22,7 @@ describe.each(BACKENDS)('meta.cloned_metadata through the store on $name', (back
     const tenant = await ensureTenant(t.tollgate.db, 'cloned');
     // Different pixels, same EXIF: what pasting a real phone's metadata onto another picture looks like.
     const pasted = await sharp(ORIGINAL).flop().withMetadata().jpeg({ quality: 90 }).toBuffer();
-    const upload = async (bytes: Buffer, contributor: string) => {
-      const { uploadId } = await ingestBytes(t!.tollgate, tenant.id, bytes, { contributor_id: contributor });
-      if (!finished.has(uploadId)) await new Promise<void>((resolve) => done.set(uploadId, resolve));
-      return (await uploadReport(t!.tollgate.db, tenant.id, uploadId))!;
-    };
+    const upload = (bytes: Buffer, contributor: string) => t!.upload(tenant.id, bytes, { contributor_id: contributor });
     const first = await upload(ORIGINAL, 'alice');
     expect(first.signals.map((s) => s.code)).not.toContain('meta.cloned_metadata');
     const second = await upload(pasted, 'bob');

@@ -6,19 +6,12 @@ import { createApiKey, createTenant } from '../../src/db/tenants.ts';
 import { buildServer } from '../../src/server/app.ts';
 import { freshPglite } from '../support/databases.ts';
 import { startTestTollgate, type TestTollgate } from '../support/tollgate.ts';
+import { multipart } from '../support/multipart.ts';
 
 // One person's face (an AugLy frame) and another person's (immich's portrait test asset).
 const SELF = readFileSync('../shared/data/near-duplicates/augly-transforms/inputs/dfdc_1.jpg');
 const OTHER = readFileSync('../shared/data/immich-test-assets/metadata/faces/portrait.jpg');
 const NO_FACE = readFileSync('../shared/data/object-photos/horses.jpg');
-
-async function multipart(file: Buffer, fields: Record<string, string> = {}): Promise<{ payload: Buffer; contentType: string }> {
-  const form = new FormData();
-  for (const [name, value] of Object.entries(fields)) form.set(name, value);
-  form.set('file', new Blob([file]), 'selfie.jpg');
-  const response = new Response(form);
-  return { payload: Buffer.from(await response.arrayBuffer()), contentType: response.headers.get('content-type')! };
-}
 
 describe('face enrolment through the API, checked by self tasks', () => {
   let t: TestTollgate;

@@ -2,11 +2,9 @@ import { readFileSync } from 'node:fs';
 import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ensureTenant } from '../../src/db/tenants.ts';
-import { ingestBytes } from '../../src/uploads/ingest.ts';
-import { uploadReport, type UploadReport } from '../../src/uploads/report.ts';
+import type { UploadReport } from '../../src/uploads/report.ts';
 import { BACKENDS, postgresAvailable } from '../support/databases.ts';
-import type { Tollgate } from '../../src/app.ts';
-import { startDupOnlyTollgate } from '../support/tollgate.ts';
+import { startDupOnlyTollgate, type TestTollgate } from '../support/tollgate.ts';
 
 const dupOnlyTollgate = startDupOnlyTollgate;
 
@@ -21,29 +19,18 @@ const rotated = (b: Buffer) => sharp(b).rotate(90).jpeg({ quality: 85 }).toBuffe
 const webp = (b: Buffer) => sharp(b).webp({ quality: 50 }).toBuffer();
 
 describe.each(BACKENDS)('near duplicates on $name', (backend) => {
-  let t: { tollgate: Tollgate; close(): Promise<void> } | undefined;
+  let t: TestTollgate | undefined;
   let tenantId: string;
-  const waiters = new Map<string, () => void>();
-  const done = new Set<string>();
 
   beforeAll(async () => {
     if (backend.name === 'postgres' && !(await postgresAvailable())) return;
     t = await dupOnlyTollgate(await backend.open());
-    await t.tollgate.startWorkers({
-      onProcessed: (id) => {
-        done.add(id);
-        waiters.get(id)?.();
-      },
-    });
+    await t.startWorkers();
     tenantId = (await ensureTenant(t.tollgate.db, 'near-dup')).id;
   });
   afterAll(async () => t?.close());
 
-  async function upload(bytes: Buffer, contributor: string): Promise<UploadReport> {
-    const { uploadId } = await ingestBytes(t!.tollgate, tenantId, bytes, { contributor_id: contributor });
-    if (!done.has(uploadId)) await new Promise<void>((resolve) => waiters.set(uploadId, resolve));
-    return (await uploadReport(t!.tollgate.db, tenantId, uploadId))!;
-  }
+  const upload = (bytes: Buffer, contributor: string): Promise<UploadReport> => t!.upload(tenantId, bytes, { contributor_id: contributor });
   const signal = (r: UploadReport, code: string) => r.signals.find((s) => s.code === code);
 
   it("sends the contributor's own resized, rotated or re-encoded copy to review as dup.near", async (context) => {

@@ -3,7 +3,6 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ensureTenant } from '../../src/db/tenants.ts';
 import { getUpload } from '../../src/db/uploads.ts';
 import { listReviewItems } from '../../src/review/items.ts';
-import { ingestBytes } from '../../src/uploads/ingest.ts';
 import { uploadReport } from '../../src/uploads/report.ts';
 import { BAD_INPUTS } from '../support/bad-inputs.ts';
 import { BACKENDS, postgresAvailable } from '../support/databases.ts';
@@ -15,33 +14,18 @@ const EAGLE = readFileSync('../shared/data/object-photos/eagle.jpg');
 describe.each(BACKENDS)('upload pipeline on $name', (backend) => {
   let t: TestTollgate | undefined;
   let tenantId: string;
-  const waiters = new Map<string, (outcome: string) => void>();
-  const processed = new Map<string, string>();
 
   beforeAll(async () => {
     if (backend.name === 'postgres' && !(await postgresAvailable())) return;
     t = await startTestTollgate(await backend.open(), {}, { retries: 1, retryDelaySeconds: 1 });
-    await t.tollgate.startWorkers({
-      onProcessed: (id, outcome) => {
-        processed.set(id, outcome);
-        waiters.get(id)?.(outcome);
-      },
-    });
+    await t.startWorkers();
     tenantId = (await ensureTenant(t.tollgate.db, 'pipeline')).id;
   });
   afterAll(async () => t?.close());
 
-  const settled = (id: string): Promise<string> =>
-    processed.has(id) ? Promise.resolve(processed.get(id)!) : new Promise((resolve) => waiters.set(id, resolve));
-
-  async function upload(bytes: Buffer, contributor?: string, fileName?: string) {
-    const { uploadId } = await ingestBytes(t!.tollgate, tenantId, bytes, {
-      ...(contributor ? { contributor_id: contributor } : {}),
-      ...(fileName ? { file_name: fileName } : {}),
-    });
-    await settled(uploadId);
-    return (await uploadReport(t!.tollgate.db, tenantId, uploadId))!;
-  }
+  const settled = (id: string): Promise<string> => t!.settled(id);
+  const upload = (bytes: Buffer, contributor?: string, fileName?: string) =>
+    t!.upload(tenantId, bytes, { ...(contributor ? { contributor_id: contributor } : {}), ...(fileName ? { file_name: fileName } : {}) });
 
   it('gives a real photo a verdict with the contract fields', async (context) => {
     if (!t) return context.skip();

@@ -5,6 +5,7 @@ import { createApiKey, createTenant } from '../../src/db/tenants.ts';
 import { buildServer, registeredRoutes, type RegisteredRoute } from '../../src/server/app.ts';
 import { BACKENDS, postgresAvailable } from '../support/databases.ts';
 import { startTestTollgate, type TestTollgate } from '../support/tollgate.ts';
+import { multipart } from '../support/multipart.ts';
 
 const photo = (name: string): Buffer => readFileSync(new URL(`../../../shared/data/object-photos/${name}`, import.meta.url));
 const backends = (await postgresAvailable()) ? BACKENDS : BACKENDS.filter((b) => b.name === 'pglite');
@@ -43,14 +44,6 @@ function exampleFor(schema: unknown): Json {
     default:
       return {};
   }
-}
-
-async function multipart(file: Buffer, fields: Record<string, string>): Promise<{ payload: Buffer; contentType: string }> {
-  const form = new FormData();
-  for (const [name, value] of Object.entries(fields)) form.set(name, value);
-  form.set('file', new Blob([file]), 'photo.jpg');
-  const response = new Response(form);
-  return { payload: Buffer.from(await response.arrayBuffer()), contentType: response.headers.get('content-type')! };
 }
 
 describe.each(backends)('tenant isolation on $name', (backend) => {

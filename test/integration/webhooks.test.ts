@@ -8,6 +8,7 @@ import { buildServer } from '../../src/server/app.ts';
 import { SIGNATURE_HEADER, verifySignature } from '../../src/webhooks/signature.ts';
 import { BACKENDS, postgresAvailable } from '../support/databases.ts';
 import { startTestTollgate, type TestTollgate } from '../support/tollgate.ts';
+import { multipart } from '../support/multipart.ts';
 
 const photo = (name: string): Buffer => readFileSync(new URL(`../../../shared/data/object-photos/${name}`, import.meta.url));
 const backends = (await postgresAvailable()) ? BACKENDS : BACKENDS.filter((b) => b.name === 'pglite');
@@ -50,14 +51,6 @@ async function until<T>(what: string, probe: () => T | undefined | Promise<T | u
     await new Promise((r) => setTimeout(r, 100));
   }
   throw new Error(`timed out waiting for ${what}`);
-}
-
-async function multipart(file: Buffer, fields: Record<string, string>): Promise<{ payload: Buffer; contentType: string }> {
-  const form = new FormData();
-  for (const [name, value] of Object.entries(fields)) form.set(name, value);
-  form.set('file', new Blob([file]), 'photo.jpg');
-  const response = new Response(form);
-  return { payload: Buffer.from(await response.arrayBuffer()), contentType: response.headers.get('content-type')! };
 }
 
 describe.each(backends)('webhooks on $name', (backend) => {

@@ -4,11 +4,20 @@ import { join } from 'node:path';
 import { createTollgate, type CreateOptions, type Tollgate } from '../../src/app.ts';
 import { loadConfig } from '../../src/config/index.ts';
 import type { QueueOptions } from '../../src/jobs/queue.ts';
+import type { UploadFields } from '../../src/uploads/fields.ts';
+import { ingestBytes } from '../../src/uploads/ingest.ts';
+import { uploadReport, type UploadReport } from '../../src/uploads/report.ts';
 import type { TestDatabase } from './databases.ts';
 
 export interface TestTollgate {
   tollgate: Tollgate;
   dataDir: string;
+  /** Starts in-process workers that record each upload's outcome for `settled`. */
+  startWorkers(): Promise<void>;
+  /** Resolves with the worker's outcome (`decided`, `failed`, …) once the upload was processed. */
+  settled(uploadId: string): Promise<string>;
+  /** Ingests the bytes, waits for the verdict and returns the stored report. */
+  upload(tenantId: string, bytes: Buffer, fields?: UploadFields): Promise<UploadReport>;
   close(): Promise<void>;
 }
 
@@ -26,9 +35,26 @@ export async function startTestTollgate(
     queue: { pollingIntervalSeconds: 0.5, retryDelaySeconds: 1, maintenanceIntervalSeconds: 1, ...queue },
     ...create,
   });
+  const outcomes = new Map<string, string>();
+  const waiters = new Map<string, (outcome: string) => void>();
+  const settled = (uploadId: string): Promise<string> =>
+    outcomes.has(uploadId) ? Promise.resolve(outcomes.get(uploadId)!) : new Promise((resolve) => waiters.set(uploadId, resolve));
   return {
     tollgate,
     dataDir,
+    startWorkers: () =>
+      tollgate.startWorkers({
+        onProcessed: (id, outcome) => {
+          outcomes.set(id, outcome);
+          waiters.get(id)?.(outcome);
+        },
+      }),
+    settled,
+    upload: async (tenantId, bytes, fields = {}) => {
+      const { uploadId } = await ingestBytes(tollgate, tenantId, bytes, fields);
+      await settled(uploadId);
+      return (await uploadReport(tollgate.db, tenantId, uploadId))!;
+    },
     close: async () => {
       await tollgate.close();
       await database.drop();
