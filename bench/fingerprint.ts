@@ -1,14 +1,15 @@
 /**
  * Fingerprint benchmarks: Hamming distance representations, the MIH index (build, memory,
- * queries/s and latency at radius 31 on random and clustered data) and PDQ throughput on 12 MP
- * JPEGs. Prints a markdown report and writes docs/bench-fingerprint.md.
+ * queries/s and latency at radius 31 on random and clustered data), the same side by side with
+ * FAISS (fingerprint-faiss.ts) and PDQ throughput on 12 MP JPEGs. Prints a markdown report and
+ * writes docs/bench-fingerprint.md.
  *
  *   node --expose-gc --import tsx bench/fingerprint.ts [--10m] [--quick]
  *
- * --10m adds the 10 M-hash run (~1.6 GB peak); --quick shrinks everything for a smoke run.
+ * --10m adds the 10 M-hash runs (~1.6 GB peak per process); --quick shrinks everything for a smoke run.
+ * The FAISS rows need Debian's python3-faiss; without it they are reported as not run.
  */
 import { execFileSync } from 'node:child_process';
-import { randomFillSync } from 'node:crypto';
 import { cpus, loadavg } from 'node:os';
 import { writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
@@ -19,6 +20,8 @@ import { HammingIndex } from '../src/fingerprint/mih.ts';
 import { pdqDihedral, pdqFromRaster } from '../src/fingerprint/pdq.ts';
 import { fingerprintView } from '../src/fingerprint/view.ts';
 import { openMedia } from '../src/media/open.ts';
+import { benchVsFaiss, logVsFaiss, type VsResult } from './fingerprint-faiss.ts';
+import { clusteredWords, makeQueries, mixedWords, randomWords } from './hash-data.ts';
 
 const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..');
 const args = new Set(process.argv.slice(2));
@@ -36,39 +39,6 @@ function settle(): number {
   gc?.();
   gc?.();
   return process.memoryUsage().rss;
-}
-
-function randomWords(n: number): Uint32Array {
-  const w = new Uint32Array(n);
-  for (let o = 0; o < n; o += 1 << 16) randomFillSync(w.subarray(o, Math.min(n, o + (1 << 16))));
-  return w;
-}
-
-let seed = 12345;
-const rand = (): number => {
-  seed ^= seed << 13;
-  seed ^= seed >>> 17;
-  seed ^= seed << 5;
-  return seed >>> 0;
-};
-
-function flip(words: Uint32Array, off: number, nWords: number, bits: number): void {
-  for (let k = 0; k < bits; k++) {
-    const b = rand() % (nWords * 32);
-    words[off + (b >> 5)] = (words[off + (b >> 5)]! ^ (1 << (b & 31))) >>> 0;
-  }
-}
-
-/** Clustered data: groups of `size` near copies (0..24 bits flipped) around random centres. */
-function clusteredWords(n: number, size: number): Uint32Array {
-  const w = randomWords(n * 8);
-  for (let i = 0; i < n; i++) {
-    const centre = i - (i % size);
-    if (centre === i) continue;
-    w.copyWithin(i * 8, centre * 8, centre * 8 + 8);
-    flip(w, i * 8, 8, rand() % 25);
-  }
-  return w;
 }
 
 function benchDistance(): void {
@@ -127,15 +97,7 @@ function benchIndex(label: string, n: number, words: Uint32Array | null, make: (
   const buildS = (performance.now() - t0) / 1000;
   // Queries: half near copies of stored hashes (the duplicate case), half unrelated hashes.
   const nq = QUICK ? 500 : 5000;
-  const queries = new Uint32Array(nq * 8);
-  for (let i = 0; i < nq; i++) {
-    if (i % 2) randomFillSync(queries.subarray(i * 8, i * 8 + 8));
-    else {
-      const s = rand() % n;
-      queries.set(data.subarray(s * 8, s * 8 + 8), i * 8);
-      flip(queries, i * 8, 8, rand() % 20);
-    }
-  }
+  const queries = makeQueries(data, n, nq);
   data = null; // drop the generator's copy so RSS shows the index alone
   const rss = settle();
   for (let i = 0; i < Math.min(300, nq); i++) ix.searchWords(queries.subarray(i * 8, i * 8 + 8), 31);
@@ -248,6 +210,11 @@ async function main(): Promise<void> {
     results.push(child10m('12'));
   }
   logIndex(results);
+  // Side by side with FAISS on one mixed set per size; the 10 M run time-boxes FAISS's brute force to 1,000 queries.
+  const vs: VsResult[] = [];
+  vs.push(benchVsFaiss('mixed', mixedWords(n1), n1, QUICK ? 500 : 5000, QUICK ? 200 : 1000, QUICK ? 200 : 1000));
+  if (args.has('--10m')) vs.push(benchVsFaiss('mixed', mixedWords(10_000_000), 10_000_000, 5000, 1000, 500));
+  logVsFaiss(vs, log);
   await benchPdq();
   log('## Notes');
   log();
