@@ -96,6 +96,7 @@ def main():
             missed += len(truth[i] - got)
             extra += len(got - truth[i])
     total = time.perf_counter() - t_all
+    cpu_total = float(cpu.sum())
     lat.sort()
     cpu.sort()
     checked = min(nq, len(truth))
@@ -110,6 +111,7 @@ def main():
         "rssMb": rss,
         "hwmMb": status_mb("VmHWM"),
         "qps": nq / total,
+        "cpuQps": nq / cpu_total * 1000,
         "p50": float(lat[nq // 2]),
         "p99": float(lat[int(nq * 0.99)]),
         "cpuP50": float(cpu[nq // 2]),

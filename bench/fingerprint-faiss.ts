@@ -9,7 +9,7 @@
  */
 import { spawnSync } from 'node:child_process';
 import { closeSync, mkdtempSync, openSync, readFileSync, readSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { loadavg, tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { TollgateError } from '../src/errors.ts';
@@ -30,6 +30,8 @@ export interface VsRow {
   rssMb: number;
   hwmMb: number;
   qps: number;
+  /** Queries per second of CPU time: the rate with the machine to itself. */
+  cpuQps: number;
   p50: number;
   p99: number;
   cpuP50: number;
@@ -39,6 +41,8 @@ export interface VsRow {
   truthHits: number;
   recall: number;
   extra: number;
+  /** 1-minute load average when the process finished: other agents share this machine's 2 cores. */
+  load?: number;
 }
 
 export interface VsResult {
@@ -140,11 +144,12 @@ function childOurs(dataPath: string, truthPath: string, maxQueries: number): VsR
     }
   }
   const total = performance.now() - t1;
+  const cpuTotal = cpu.reduce((a, b) => a + b, 0);
   lat.sort();
   cpu.sort();
   return {
     index: `Tollgate HammingIndex (MIH, m = ${ix.chunkCount})`, threads: '1 (JS main thread)', n, queries: nq, buildS, rssBaseMb, rssMb,
-    hwmMb: statusMb('VmHWM'), qps: (nq / total) * 1000, p50: lat[nq >> 1]!, p99: lat[Math.floor(nq * 0.99)]!,
+    hwmMb: statusMb('VmHWM'), qps: (nq / total) * 1000, cpuQps: (nq / cpuTotal) * 1000, p50: lat[nq >> 1]!, p99: lat[Math.floor(nq * 0.99)]!,
     cpuP50: cpu[nq >> 1]!, cpuP99: cpu[Math.floor(nq * 0.99)]!, meanHits: hits / nq,
     truthQueries: Math.min(nq, truth.length), truthHits: found + missed, recall: found + missed ? found / (found + missed) : 1, extra,
   };
@@ -162,7 +167,7 @@ export function findFaissPython(): string | null {
 function runJson(cmd: string, args: string[]): VsRow {
   const r = spawnSync(cmd, args, { encoding: 'utf8', maxBuffer: 1 << 24, stdio: ['ignore', 'pipe', 'inherit'] });
   if (r.status !== 0) throw new TollgateError('server.internal', `${cmd} ${args.join(' ')} exited ${r.status}: ${r.stdout}`);
-  return JSON.parse(r.stdout.trim().split('\n').pop()!) as VsRow;
+  return { ...(JSON.parse(r.stdout.trim().split('\n').pop()!) as VsRow), load: loadavg()[0] };
 }
 
 /**
@@ -208,17 +213,19 @@ export function logVsFaiss(results: VsResult[], log: (s?: string) => void): void
   log('uses HMA\'s parameters: `IndexBinaryMultiHash(256, 16, 16)`, nflip = 31 // 16 = 1, `range_search(q, 32)`');
   log('(python-threatexchange `pdq_faiss_matcher.py`; HMA also wraps it in `IndexBinaryIDMap2`, left out here, which only adds');
   log('memory). Recall and "extra" (results not in the truth) are checked against a brute-force scan over the first');
-  log('queries (truth column); FAISS\'s brute-force flat index is time-boxed to fewer queries.');
+  log('queries (truth column); FAISS\'s brute-force flat index is time-boxed to fewer queries. "load" is the machine\'s');
+  log('1-minute load average when that process ended (2 cores shared with other agents: wall-clock tails include their');
+  log('work, CPU-time columns do not).');
   log();
   for (const r of results) {
     if (r.faissMissing) log(`${r.label}: FAISS rows not run — ${r.faissMissing}.`);
   }
-  log('| data | hashes | index | threads | queries timed | build s | RSS MB | over base MB | peak MB | queries/s | p50 ms | p99 ms | CPU p50 ms | CPU p99 ms | hits/query | recall (truth queries, hits) | extra |');
-  log('|---|---:|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|---:|');
+  log('| data | hashes | index | threads | queries timed | build s | RSS MB | over base MB | peak MB | queries/s | queries/s of CPU | p50 ms | p99 ms | CPU p50 ms | CPU p99 ms | hits/query | recall (truth queries, hits) | extra | load |');
+  log('|---|---:|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|---:|---:|');
   for (const r of results) {
     for (const x of r.rows) {
       log(`| ${r.label} | ${x.n.toLocaleString('en')} | ${x.index} | ${x.threads} | ${x.queries.toLocaleString('en')} | ${x.buildS.toFixed(1)} | ${x.rssMb.toFixed(0)} | ${(x.rssMb - x.rssBaseMb).toFixed(0)} | ${x.hwmMb.toFixed(0)} | ` +
-        `${x.qps.toFixed(0)} | ${ms(x.p50)} | ${ms(x.p99)} | ${ms(x.cpuP50)} | ${ms(x.cpuP99)} | ${x.meanHits.toFixed(2)} | ${x.recall.toFixed(4)} (${x.truthQueries}, ${x.truthHits}) | ${x.extra} |`);
+        `${x.qps.toFixed(0)} | ${x.cpuQps.toFixed(0)} | ${ms(x.p50)} | ${ms(x.p99)} | ${ms(x.cpuP50)} | ${ms(x.cpuP99)} | ${x.meanHits.toFixed(2)} | ${x.recall.toFixed(4)} (${x.truthQueries}, ${x.truthHits}) | ${x.extra} | ${x.load?.toFixed(1) ?? ''} |`);
     }
   }
   log();
