@@ -18,7 +18,7 @@ import sharp from 'sharp';
 import { hammingBigInt, hammingHex, hammingWords, hexToBigInt, wordsToHex } from '../src/fingerprint/bits.ts';
 import { HammingIndex } from '../src/fingerprint/mih.ts';
 import { pdqDihedral, pdqFromRaster } from '../src/fingerprint/pdq.ts';
-import { fingerprintView } from '../src/fingerprint/view.ts';
+import { fingerprintView, PDQ_RASTER_MAX_SIDE } from '../src/fingerprint/view.ts';
 import { openMedia } from '../src/media/open.ts';
 import { benchVsFaiss, logVsFaiss, type VsResult } from './fingerprint-faiss.ts';
 import { clusteredWords, makeQueries, mixedWords, randomWords } from './hash-data.ts';
@@ -165,7 +165,7 @@ async function benchPdq(): Promise<void> {
   const view = await openMedia(jpeg);
   const full = await view.raster({ maxSide: Math.max(side[0]!, side[1]!), channels: 3 });
   const rows: Array<[string, [number, number]]> = [
-    ['openMedia + fingerprintView (PDQ + pHash + dHash, 1024 px working raster)', await time(async () => fingerprintView(await openMedia(jpeg)))],
+    [`openMedia + fingerprintView (PDQ + pHash + dHash, ${PDQ_RASTER_MAX_SIDE} px raster)`, await time(async () => fingerprintView(await openMedia(jpeg)))],
     ['full-resolution decode + pdqFromRaster (upstream-equivalent)', await time(async () => pdqFromRaster(await (await openMedia(jpeg)).raster({ maxSide: Math.max(side[0]!, side[1]!), channels: 3 })))],
     ['pdqFromRaster on a decoded 12 MP raster (hashing only)', await time(async () => pdqFromRaster(full))],
     ['pdqDihedral on a decoded 12 MP raster (8 hashes)', await time(async () => pdqDihedral(full))],

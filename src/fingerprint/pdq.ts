@@ -310,7 +310,11 @@ export function dihedralCoefficients(a: Float32Array, name: PdqDihedralName): Fl
 
 /** The 8 dihedral variants (order PDQ_DIHEDRAL_NAMES) from a single filter + DCT. */
 export function pdqDihedral(r: Raster): PdqHash[] {
-  const f = pdqFloatFromLuma(lumaFromRaster(r), r.height, r.width, true);
+  return pdqDihedralFromLuma(lumaFromRaster(r), r.height, r.width, true);
+}
+
+export function pdqDihedralFromLuma(luma: Float32Array, rows: number, cols: number, overwrite = false): PdqHash[] {
+  const f = pdqFloatFromLuma(luma, rows, cols, overwrite);
   if (!f) return PDQ_DIHEDRAL_NAMES.map(() => ({ hash: ZERO_HASH, quality: 0 }));
   return PDQ_DIHEDRAL_NAMES.map((name) => ({ hash: pdqBitsToHex(dihedralCoefficients(f.coefficients, name)), quality: f.quality }));
 }

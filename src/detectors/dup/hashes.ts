@@ -4,8 +4,7 @@
  * means one PDQ transform, one index search per kind and one bank search per upload however many
  * detectors ask, and the pipeline's own fingerprints reuse the same frames.
  */
-import { PDQ_DIHEDRAL_NAMES, pdqDihedral } from '../../fingerprint/pdq.ts';
-import { PDQ_RASTER_MAX_SIDE } from '../../fingerprint/view.ts';
+import { pdqVariantsOfView } from '../../fingerprint/view.ts';
 import { vpdqFromView, type VpdqFrame } from '../../fingerprint/vpdq.ts';
 import type { MediaView } from '../../media/types.ts';
 import type { BankMatch, DetectorLookups, NearUpload, NearVideo, PdqQuery } from '../types.ts';
@@ -33,10 +32,9 @@ const frameMemo = new WeakMap<MediaView, Promise<VpdqFrame[]>>();
 
 export function imageHashes(view: MediaView): Promise<ImageHashes> {
   return memo(imageMemo, view, async () => {
-    // Same raster as fingerprintView, so variants[0] is exactly the stored upload PDQ.
-    const raster = await view.raster({ maxSide: PDQ_RASTER_MAX_SIDE, channels: 3 });
-    const all = pdqDihedral(raster);
-    return { pdq: all[0]!, variants: all.map((h, i) => ({ hash: h.hash, variant: PDQ_DIHEDRAL_NAMES[i]! })) };
+    // The same transform as the stored fingerprints, so variants[0] is exactly the upload's PDQ.
+    const all = await pdqVariantsOfView(view);
+    return { pdq: { hash: all[0]!.hash, quality: all[0]!.quality }, variants: all.map(({ hash, variant }) => ({ hash, variant })) };
   });
 }
 
