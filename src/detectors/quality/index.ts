@@ -4,6 +4,7 @@ import { blurryDetector } from './blurry.ts';
 import { frozenDetector } from './frozen.ts';
 import { letterboxedDetector } from './letterboxed.ts';
 import { overexposedDetector } from './overexposed.ts';
+import { screenshotDetector } from './screenshot.ts';
 import { tooSmallDetector } from './too-small.ts';
 
 export { blankDetector } from './blank.ts';
@@ -11,6 +12,8 @@ export { BLUR_RASTER_SIDE, BLUR_THRESHOLD, blurryDetector, measureSharpness, typ
 export { FROZEN_MAX_DIFF, FROZEN_MIN_FRAMES, frozenDetector } from './frozen.ts';
 export { findLetterbox, letterboxedDetector, MIN_BAR_FRACTION, type Letterbox } from './letterboxed.ts';
 export { CLIP_LEVEL, OVEREXPOSED_FRACTION, overexposedDetector } from './overexposed.ts';
+export { findScreenBar, screenshotDetector, screenshotEvidence, SCREENSHOT_MIN_SCORE, SCREENSHOT_RASTER_SIDE, type ScreenBar, type ScreenshotEvidence } from './screenshot.ts';
+export { screenClassOf } from './screens.ts';
 export { createTooSmallDetector, DEFAULT_TOO_SMALL, tooSmallDetector, type TooSmallOptions } from './too-small.ts';
 export { BLANK_RASTER_SIDE, BLANK_STD } from './shared.ts';
 
@@ -22,4 +25,5 @@ export const qualityDetectors: readonly Detector[] = [
   overexposedDetector,
   frozenDetector,
   letterboxedDetector,
+  screenshotDetector,
 ];

@@ -23,7 +23,7 @@ async function blurredPhoto(rel: string, sigma: number): Promise<Buffer> {
 }
 
 describe('qualityDetectors', () => {
-  it('exports six detectors with unique names and quality.* codes', () => {
+  it('exports the quality detectors with unique names and quality.* codes', () => {
     expect(qualityDetectors.map((d) => d.name)).toEqual([
       'quality.blank',
       'quality.too_small',
@@ -31,6 +31,7 @@ describe('qualityDetectors', () => {
       'quality.overexposed',
       'quality.frozen',
       'quality.letterboxed',
+      'quality.screenshot',
     ]);
     for (const d of qualityDetectors) {
       expect(d.codes).toEqual([d.name]);
