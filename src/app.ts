@@ -5,10 +5,8 @@ import { migrate } from './db/migrate.ts';
 import { openPglite } from './db/pglite.ts';
 import { latestPolicy } from './db/policies.ts';
 import { openPostgres } from './db/postgres.ts';
-import { readFileSync } from 'node:fs';
-import { loadAiDetectorModel } from './detectors/ai/index.ts';
+import { loadAiScorer } from './detectors/ai/index.ts';
 import { builtInDetectors } from './detectors/catalogue.ts';
-import { TollgateError } from './errors.ts';
 import { DetectorRegistry } from './detectors/registry.ts';
 import type { Detector } from './detectors/types.ts';
 import { JobQueue, type QueueOptions } from './jobs/queue.ts';
@@ -37,17 +35,10 @@ export interface Tollgate {
 }
 
 /** What analysis needs without any store: `tollgate inspect`. */
-/** The built-in detectors as configured (a trained `ai.classifier` model replaces the shipped one). */
+/** The built-in detectors as configured (a retrained or ONNX `ai.classifier` model replaces the shipped one). */
 export function configuredDetectors(config: Config): Detector[] {
   const path = config.models.aiClassifier;
-  if (!path) return builtInDetectors();
-  let json: unknown;
-  try {
-    json = JSON.parse(readFileSync(path, 'utf8'));
-  } catch (error) {
-    throw new TollgateError('config.invalid', `TOLLGATE_AI_MODEL: cannot read ${path}: ${error instanceof Error ? error.message : String(error)}`);
-  }
-  return builtInDetectors({ aiModel: loadAiDetectorModel(json) });
+  return path ? builtInDetectors({ aiScorer: loadAiScorer(path) }) : builtInDetectors();
 }
 
 export function analysisDeps(config: Config, detectors = new DetectorRegistry(configuredDetectors(config))): Omit<AnalysisDeps, 'policy'> {

@@ -6,6 +6,12 @@ import { DEFAULT_MEDIA_LIMITS } from '../media/limits.ts';
 import { FIELD_BY_ENV, FIELD_BY_PATH, FIELDS, type FieldSpec } from './fields.ts';
 import type { BlobsConfig, Config, ConfigSource, LogLevel } from './types.ts';
 
+/**
+ * Verified inliers that make a local-feature match. On the eval corpus unrelated images reach at most 5
+ * and real copies at least 36 (docs/eval-near-duplicates.md), so 12 leaves margin on both sides.
+ */
+export const DEFAULT_LOCAL_MIN_INLIERS = 12;
+
 export interface LoadConfigOptions {
   /** Usually `process.env`; passed in so tests and embedders never touch the real environment. */
   env: Readonly<Record<string, string | undefined>>;
@@ -103,6 +109,8 @@ export function loadConfig(options: LoadConfigOptions): Config {
       detectorTimeoutMs: get<number>('TOLLGATE_DETECTOR_TIMEOUT_MS') ?? 10_000,
       jobRetries: get<number>('TOLLGATE_JOB_RETRIES') ?? 3,
     },
+    metadata: { deep: get<'off' | 'auto' | 'always'>('TOLLGATE_DEEP_METADATA') ?? 'auto' },
+    matching: { local: { enabled: get<boolean>('TOLLGATE_LOCAL_MATCHING') ?? true, minInliers: get<number>('TOLLGATE_LOCAL_MIN_INLIERS') ?? DEFAULT_LOCAL_MIN_INLIERS } },
     models: aiModel ? { aiClassifier: path.resolve(raw.get('TOLLGATE_AI_MODEL')?.source === 'file' ? fileDir : cwd, aiModel) } : {},
     webhooks: { ...(webhookUrl ? { url: webhookUrl } : {}), ...(webhookSecret ? { secret: webhookSecret } : {}) },
     redis: redisUrl ? { url: redisUrl } : null,

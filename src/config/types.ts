@@ -30,6 +30,10 @@ export interface Config {
   /** `processes`: extra `tollgate worker` processes `serve` starts and supervises (server database only). */
   workers: { concurrency: number; processes: number; detectorTimeoutMs: number; jobRetries: number };
   /** Defaults; a tenant's own webhook settings in the database override them. */
+  /** ExifTool deep metadata reads and the costlier forensic checks: `auto` when the hot path or a task asks. */
+  metadata?: { deep: 'off' | 'auto' | 'always' };
+  /** The second near-duplicate matcher (local features, verified geometrically); absent = defaults (on, 12 inliers). */
+  matching?: { local: { enabled: boolean; minInliers: number } };
   /** Model files that replace the shipped ones (absolute paths). */
   models: { aiClassifier?: string };
   webhooks: { url?: string; secret?: string };

@@ -1,5 +1,5 @@
 import type { Detector } from './types.ts';
-import { aiDetectors, createAiClassifierDetector, type AiModel } from './ai/index.ts';
+import { aiDetectors, aiDetectorsWith, type PixelScorer } from './ai/index.ts';
 import { exactDuplicateDetector } from './dup/exact.ts';
 import { crossAccountDetector, nearDuplicateDetector } from './dup/near.ts';
 import { referenceMatchDetector } from './dup/ref.ts';
@@ -10,8 +10,8 @@ import { taskDetectors } from './task/index.ts';
 
 /** Every detector Tollgate ships, in one list: the composition root registers these. */
 export interface CatalogueOptions {
-  /** A trained model that replaces the shipped `ai.classifier` model. */
-  aiModel?: AiModel;
+  /** A retrained or ONNX model that replaces the shipped one in `ai.classifier` and `ai.video_frames`. */
+  aiScorer?: PixelScorer;
 }
 
 export function builtInDetectors(options: CatalogueOptions = {}): Detector[] {
@@ -23,7 +23,7 @@ export function builtInDetectors(options: CatalogueOptions = {}): Detector[] {
     referenceMatchDetector,
     ...qualityDetectors,
     ...metaDetectors,
-    ...(options.aiModel ? [...aiDetectors.filter((d) => d.name !== 'ai.classifier'), createAiClassifierDetector(options.aiModel)] : aiDetectors),
+    ...(options.aiScorer ? aiDetectorsWith(options.aiScorer) : aiDetectors),
     // Inert without a task; the models load only for tasks that need them.
     ...taskDetectors,
   ];

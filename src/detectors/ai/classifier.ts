@@ -4,14 +4,15 @@ import { z } from 'zod';
 import { TollgateError } from '../../errors.ts';
 import { openMedia } from '../../media/open.ts';
 import type { MediaView } from '../../media/types.ts';
-import type { Detector, DetectorContext, Signal } from '../types.ts';
+import type { Detector } from '../types.ts';
 import { extractFeatures, FEATURE_COUNT, FEATURE_NAMES, RASTER_MAX_SIDE } from './classifier-features.ts';
+import { createPixelClassifierDetector, DEFAULT_MAX_SCORE, type PixelScorer } from './pixel-scorer.ts';
 
 /**
  * `ai.classifier`: a logistic regression over hand-crafted pixel features (classifier-features.ts).
  * Deliberately small and transparent: it is the last line after metadata, C2PA and watermarks, it can
  * be retrained from review labels in seconds, and a reviewer can see which features drove a score.
- * Any stronger model (e.g. ONNX) can replace it behind the same signal code.
+ * A tenant's ONNX model replaces it behind the same signal code (onnx.ts).
  */
 
 export const aiModelSchema = z.object({
@@ -166,31 +167,42 @@ export async function trainAiDetector(dir: string, labelsCsv: string, options: T
   return { model, skipped, train: evaluate(x.map((f) => predict(model, f)), y, model.threshold) };
 }
 
-export function createAiClassifierDetector(model: AiModel): Detector {
+/** Any pixel scorer (e.g. a tenant's ONNX model) on a labelled folder: how it does on the tenant's own data. */
+export async function evaluateScorer(scorer: PixelScorer, dir: string, labelsCsv: string): Promise<{ metrics: Metrics; skipped: string[] }> {
+  const scores: number[] = [];
+  const labels: number[] = [];
+  const skipped: string[] = [];
+  for (const row of readLabels(readFileSync(labelsCsv, 'utf8'))) {
+    try {
+      const view = await openMedia(readFileSync(join(dir, row.file)));
+      scores.push((await scorer.score((request) => view.raster(request), view.bytes)).probability);
+      labels.push(row.label);
+    } catch (error) {
+      skipped.push(`${row.file}: ${(error as Error).message}`);
+    }
+  }
+  return { metrics: evaluate(scores, labels, scorer.threshold), skipped };
+}
+
+/** The logistic model as a pixel scorer; `bytes` add JPEG traces when the model was trained with them. */
+export function logregScorer(model: AiModel): PixelScorer {
   return {
-    name: 'ai.classifier',
-    codes: ['ai.classifier'],
-    kinds: ['image'],
-    async detect(view: MediaView, _context: DetectorContext): Promise<Signal[]> {
-      const features = await featuresOf(view);
-      const p = predict(model, features);
-      if (p < model.threshold) return [];
-      const contributions = FEATURE_NAMES.map((name, i) => ({ name, c: (model.weights[i] ?? 0) * (((features[i] ?? 0) - (model.mean[i] ?? 0)) / (model.std[i] ?? 1)) }))
+    label: model.version,
+    threshold: model.threshold,
+    maxScore: DEFAULT_MAX_SCORE,
+    async score(raster, bytes) {
+      const features = extractFeatures(await raster({ maxSide: RASTER_MAX_SIDE }), bytes ?? new Uint8Array(0));
+      const topFeatures = FEATURE_NAMES.map((name, i) => ({ name, c: (model.weights[i] ?? 0) * (((features[i] ?? 0) - (model.mean[i] ?? 0)) / (model.std[i] ?? 1)) }))
         .sort((a, b) => b.c - a.c)
-        .slice(0, 3);
-      return [
-        {
-          code: 'ai.classifier',
-          // Weak evidence: near chance across generators (docs/eval-ai.md), ~3 % of unseen real photos cross the
-          // threshold. Capped low so policy can only use it to tip a review, never to reject on its own.
-          score: Math.min(0.5, p),
-          severity: 'low',
-          message: `pixel statistics resemble AI-generated images (p = ${p.toFixed(2)}, model ${model.version})`,
-          evidence: { probability: p, threshold: model.threshold, model: model.version, topFeatures: contributions.map((c) => c.name) },
-        },
-      ];
+        .slice(0, 3)
+        .map((c) => c.name);
+      return { probability: predict(model, features), evidence: { topFeatures } };
     },
   };
+}
+
+export function createAiClassifierDetector(model: AiModel): Detector {
+  return createPixelClassifierDetector(logregScorer(model));
 }
 
 /** The model shipped with Tollgate (trained by `npx tsx eval/ai.ts --write-model`), or null if absent. */
