@@ -99,10 +99,3 @@ export async function decideReviewItem(tx: Queryable, tenantId: string, id: stri
   });
   return { item: { ...item, status: 'decided' }, decisionId };
 }
-
-export async function reviewDecisionsOf(db: Queryable, tenantId: string, uploadId: string): Promise<Array<Record<string, unknown>>> {
-  return db.query('SELECT id, decision, reviewer, labels, notes, created_at FROM review_decisions WHERE tenant_id = $1 AND upload_id = $2 ORDER BY created_at', [
-    tenantId,
-    uploadId,
-  ]);
-}

@@ -1,8 +1,9 @@
 import { queryOne, type Queryable } from '../db/database.ts';
 import { isUuid } from '../db/ids.ts';
-import { getUpload, signalsOf, verdictOf } from '../db/uploads.ts';
+import type { UploadRow, VerdictRow } from '../db/uploads.ts';
+import type { Signal } from '../detectors/types.ts';
 import { TollgateError } from '../errors.ts';
-import { getReviewItem, reviewDecisionsOf, type ReviewItem } from '../review/items.ts';
+import type { ReviewItem } from '../review/items.ts';
 
 /** `bigint` columns arrive as strings from `pg` and as numbers from PGlite; the API always sends numbers. */
 export const num = (value: unknown): number => (typeof value === 'number' ? value : Number(value));
@@ -12,31 +13,39 @@ interface PartyRef {
   external_id: string;
 }
 
-async function partyRef(db: Queryable, table: 'contributors' | 'devices' | 'tasks', id: string | null): Promise<PartyRef | null> {
-  if (!id) return null;
-  return (await queryOne<PartyRef>(db, `SELECT id, external_id FROM ${table} WHERE id = $1`, [id])) ?? null;
+interface UploadViewRow extends UploadRow {
+  verdict: (Omit<VerdictRow, 'decided_at'> & { decided_at: string }) | null;
+  signals: Array<Signal & { id: number; evidence?: Record<string, unknown> | null }>;
+  contributor: PartyRef | null;
+  device: PartyRef | null;
+  task: PartyRef | null;
+  review_item: (Omit<ReviewItem, 'claim_expires_at' | 'created_at'> & { claim_expires_at: string | null; created_at: string }) | null;
+  review_decisions: Array<Record<string, unknown> & { created_at: string }>;
 }
 
-/**
- * Everything a client wants to know about one upload, in the shape of `uploadSchema`. A worker may
- * commit the verdict while we read: the verdict is read first, so whatever it commits with it (status,
- * signals, fingerprints) is visible to the reads that follow, and a verdict committed after the first
- * read is picked up once more when the row already shows the final status.
- */
+// One statement, so one snapshot: the verdict, the status and the signals a worker commits together are
+// seen together, and a `?wait` answer costs one round trip.
+const UPLOAD_VIEW_SQL = `
+  SELECT u.*,
+    (SELECT row_to_json(v) FROM (SELECT decision, reasons, scores, policy_version, decided_at FROM verdicts WHERE upload_id = u.id) v) AS verdict,
+    (SELECT coalesce(json_agg(s ORDER BY s.id), '[]'::json)
+       FROM (SELECT id, code, score, severity, message, evidence FROM signals WHERE tenant_id = u.tenant_id AND upload_id = u.id) s) AS signals,
+    (SELECT json_build_object('id', c.id, 'external_id', c.external_id) FROM contributors c WHERE c.id = u.contributor_id) AS contributor,
+    (SELECT json_build_object('id', d.id, 'external_id', d.external_id) FROM devices d WHERE d.id = u.device_id) AS device,
+    (SELECT json_build_object('id', t.id, 'external_id', t.external_id) FROM tasks t WHERE t.id = u.task_id) AS task,
+    (SELECT row_to_json(r) FROM (SELECT id, upload_id, priority, reasons, status, claimed_by, claim_expires_at, created_at
+       FROM review_items WHERE tenant_id = u.tenant_id AND upload_id = u.id) r) AS review_item,
+    (SELECT coalesce(json_agg(d ORDER BY d.created_at), '[]'::json)
+       FROM (SELECT id, decision, reviewer, labels, notes, created_at FROM review_decisions WHERE tenant_id = u.tenant_id AND upload_id = u.id) d) AS review_decisions
+  FROM uploads u WHERE u.tenant_id = $1 AND u.id = $2`;
+
+const date = (value: string | null): Date | null => (value === null ? null : new Date(value));
+
+/** Everything a client wants to know about one upload, in the shape of `uploadSchema`. */
 export async function uploadView(db: Queryable, tenantId: string, uploadId: string): Promise<Record<string, unknown> | undefined> {
-  let verdict = await verdictOf(db, tenantId, uploadId);
-  const row = await getUpload(db, tenantId, uploadId);
+  const row = await queryOne<UploadViewRow>(db, UPLOAD_VIEW_SQL, [tenantId, uploadId]);
   if (!row) return undefined;
-  if (!verdict && (row.status === 'done' || row.status === 'error')) verdict = await verdictOf(db, tenantId, uploadId);
-  const [signals, contributor, device, task, decisions, item] = await Promise.all([
-    signalsOf(db, tenantId, row.id),
-    partyRef(db, 'contributors', row.contributor_id),
-    partyRef(db, 'devices', row.device_id),
-    partyRef(db, 'tasks', row.task_id),
-    reviewDecisionsOf(db, tenantId, row.id),
-    queryOne<{ id: string }>(db, 'SELECT id FROM review_items WHERE tenant_id = $1 AND upload_id = $2', [tenantId, row.id]),
-  ]);
-  const reviewItem: ReviewItem | undefined = item ? await getReviewItem(db, tenantId, item.id) : undefined;
+  const item = row.review_item;
   return {
     id: row.id,
     status: row.status,
@@ -44,20 +53,23 @@ export async function uploadView(db: Queryable, tenantId: string, uploadId: stri
     bytes: num(row.bytes),
     file_name: row.file_name,
     media: row.mime ? { kind: row.media_kind, mime: row.mime, width: row.width, height: row.height, duration_s: row.duration_s } : null,
-    contributor,
-    device,
-    task,
+    contributor: row.contributor,
+    device: row.device,
+    task: row.task,
     client_ip: row.client_ip,
     captured_at: row.captured_at,
     received_at: row.received_at,
     processed_at: row.processed_at,
     attempts: row.attempts,
-    verdict: verdict ?? null,
+    verdict: row.verdict ? { ...row.verdict, decided_at: date(row.verdict.decided_at) } : null,
     error: row.error_code ? { code: row.error_code, message: row.error_message ?? '' } : null,
-    signals: signals.map(({ id: _id, ...signal }) => signal),
+    signals: row.signals.map(({ id: _id, evidence, ...signal }) => (evidence === null || evidence === undefined ? signal : { ...signal, evidence })),
     fingerprints: row.fingerprints,
     scores: row.scores,
-    review: { item: reviewItem ?? null, decisions },
+    review: {
+      item: item ? { ...item, claim_expires_at: date(item.claim_expires_at), created_at: date(item.created_at) } : null,
+      decisions: row.review_decisions.map((d) => ({ ...d, created_at: date(d.created_at) })),
+    },
   };
 }
 
