@@ -135,7 +135,7 @@ export function videoTiming(info: MediaInfo, animation: { frames: number; durati
 export function profileFactors(width: number, height: number, timing: Timing): ProfileFactor[] {
   const factors: ProfileFactor[] = [];
   const size = GENERATOR_SIZES.find(([w, h]) => (width === w && height === h) || (width === h && height === w));
-  if (size) factors.push({ name: 'generator_resolution', weight: 0.4, detail: `${width}×${height} is a ${size[2]} output size` });
+  if (size) factors.push({ name: 'generator_resolution', weight: 0.45, detail: `${width}×${height} is a ${size[2]} output size` });
   if (timing.fps !== undefined && timing.fps > 0 && timing.fps < LOW_FPS) {
     factors.push({ name: 'low_frame_rate', weight: 0.3, detail: `${timing.fps.toFixed(1)} fps (cameras record ≥ 24)` });
   }
