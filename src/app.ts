@@ -7,6 +7,8 @@ import { latestPolicy } from './db/policies.ts';
 import { openPostgres } from './db/postgres.ts';
 import { loadAiScorer } from './detectors/ai/index.ts';
 import { builtInDetectors } from './detectors/catalogue.ts';
+import { metaDeepDetectors } from './detectors/meta/index.ts';
+import { DeepMetadataReader } from './media/deep-metadata.ts';
 import { DetectorRegistry } from './detectors/registry.ts';
 import type { Detector } from './detectors/types.ts';
 import { JobQueue, type QueueOptions } from './jobs/queue.ts';
@@ -41,12 +43,17 @@ export function configuredDetectors(config: Config): Detector[] {
   return path ? builtInDetectors({ aiScorer: loadAiScorer(path) }) : builtInDetectors();
 }
 
-export function analysisDeps(config: Config, detectors = new DetectorRegistry(configuredDetectors(config))): Omit<AnalysisDeps, 'policy'> {
+export function analysisDeps(
+  config: Config,
+  detectors = new DetectorRegistry(configuredDetectors(config)),
+  deepReader?: DeepMetadataReader,
+): Omit<AnalysisDeps, 'policy'> {
   return {
     detectors: detectors.list(),
     limits: config.limits,
     detectorTimeoutMs: config.workers.detectorTimeoutMs,
     fingerprint: storeFingerprints,
+    deep: { mode: config.metadata?.deep ?? 'auto', ...(deepReader ? { reader: deepReader } : {}), detectors: metaDeepDetectors },
   };
 }
 
@@ -82,12 +89,14 @@ export async function createTollgate(config: Config, options: CreateOptions = {}
     return policy;
   };
   const indexes = new MatchIndexes(db);
+  // One ExifTool process for this process's workers, started on the first deep read, ended by close().
+  const deepReader = new DeepMetadataReader();
   const process: ProcessDeps = {
     db,
     indexes,
     blobs,
     queue,
-    analysis: analysisDeps(config, detectors),
+    analysis: analysisDeps(config, detectors, deepReader),
     policyFor,
     webhookDefaults: config.webhooks,
   };
@@ -107,6 +116,7 @@ export async function createTollgate(config: Config, options: CreateOptions = {}
     close: async () => {
       await queue.stop();
       await indexes.close();
+      await deepReader.close();
       if (!options.db) await db.close();
     },
   };

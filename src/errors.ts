@@ -16,6 +16,7 @@ export const ERROR_CODES = {
   'media.metadata_bomb': 'the metadata is oversized or self-referencing',
   'media.decoder_unavailable': 'no decoder for this format is installed',
   'media.timeout': 'decoding did not finish in time or was aborted',
+  'media.not_jpeg': 'the operation needs a JPEG image (error-level analysis)',
   // input validation and lookups
   'input.invalid': 'a request or argument failed validation',
   'input.not_found': 'the referenced object does not exist',

@@ -1,3 +1,4 @@
+import type { DeepMetadata } from '../media/deep-metadata.ts';
 import type { MediaKind, MediaView } from '../media/types.ts';
 
 export type Severity = 'info' | 'low' | 'medium' | 'high' | 'critical';
@@ -107,6 +108,11 @@ export interface DetectorLookups {
 export interface DetectorContext {
   upload: UploadFacts;
   lookups: DetectorLookups;
+  /**
+   * ExifTool's deep read of the file, present only in the deep phase (src/pipeline/deep.ts): the pipeline
+   * reads it when the hot path or the configuration asks, so detectors never start ExifTool themselves.
+   */
+  deep?: DeepMetadata;
   /** Aborted when the detector's time budget is spent. */
   abort: AbortSignal;
 }

@@ -8,6 +8,7 @@ import type { Detector, DetectorLookups, Signal, UploadFacts } from '../detector
 import { evaluate, verdictForMediaError, type Verdict } from '../policy/evaluate.ts';
 import type { Policy } from '../policy/spec.ts';
 import type { Scores } from '../policy/scores.ts';
+import { runDeep, type DeepAnalysis } from './deep.ts';
 
 export interface Fingerprints {
   pdq?: { hash: string; quality: number };
@@ -24,6 +25,8 @@ export interface AnalysisDeps {
   limits: MediaLimits;
   detectorTimeoutMs: number;
   fingerprint: Fingerprinter;
+  /** Metadata deep phase (ExifTool read, double compression); absent = hot path only. */
+  deep?: DeepAnalysis;
 }
 
 /** The object `tollgate inspect --json` prints and the API returns (see DESIGN.md, "Contracts"). */
@@ -73,6 +76,11 @@ export async function analyse(
     deps.fingerprint(view).catch((thrown): Fingerprints => ({ error: toTollgateError(thrown, 'detector.failed').toJSON() })),
     runDetectors(deps.detectors, view, { upload: facts, lookups }, deps.detectorTimeoutMs),
   ]);
+  const deeper = deps.deep ? await runDeep(deps.deep, view, facts, lookups, detection.signals, deps.detectorTimeoutMs) : undefined;
+  if (deeper) {
+    detection.signals.push(...deeper.signals);
+    detection.runs.push(...deeper.runs);
+  }
   const { verdict, scores } = evaluate(deps.policy, detection.signals);
   const info = view.info;
   return {

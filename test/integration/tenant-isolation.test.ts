@@ -118,7 +118,7 @@ describe.each(backends)('tenant isolation on $name', (backend) => {
     const routes = registeredRoutes(app).filter((r) => r.authenticated && r.method !== 'HEAD' && r.method !== 'OPTIONS');
     // The walk must see the routes we know of; anything added later is walked the same way.
     expect(routes.map((r) => `${r.method} ${r.url}`)).toEqual(
-      expect.arrayContaining(['POST /v1/uploads', 'GET /v1/uploads/:id', 'POST /v1/review/items/:id/decision', 'PUT /v1/policy', 'PUT /v1/webhook', 'PUT /v1/tasks/:id']),
+      expect.arrayContaining(['POST /v1/uploads', 'GET /v1/uploads/:id', 'GET /v1/uploads/:id/ela.png', 'POST /v1/review/items/:id/decision', 'PUT /v1/policy', 'PUT /v1/webhook', 'PUT /v1/tasks/:id']),
     );
     let walked = 0;
     for (const route of routes) {
@@ -149,6 +149,9 @@ describe.each(backends)('tenant isolation on $name', (backend) => {
     expect((await getA('/v1/webhook')).json()).toEqual({ url: A_WEBHOOK, has_secret: true });
     expect((await getA(`/v1/tasks/${MARKER}-task`)).json()).toMatchObject({ spec: { secret: MARKER } });
     expect((await getA(`/v1/uploads/${a.uploadId}`)).json()).toMatchObject({ review: { item: { status: 'open' }, decisions: [] } });
+    const ela = await getA(`/v1/uploads/${a.uploadId}/ela.png`);
+    expect(ela.headers['content-type']).toBe('image/png');
+    expect(ela.rawPayload.subarray(1, 4).toString('latin1')).toBe('PNG');
     expect((await getA('/v1/review/items')).json<{ items: Array<{ id: string }> }>().items.map((i) => i.id)).toContain(a.reviewItemId);
 
     const { payload, contentType } = await multipart(photo('dog.jpg'), { contributor_id: 'bob' });

@@ -1,6 +1,7 @@
 import type { FastifyInstance } from 'fastify';
 import { isUuid } from '../../db/ids.ts';
 import { getUpload, type UploadRow } from '../../db/uploads.ts';
+import { errorLevelPng } from '../../media/ela.ts';
 import { ingestUpload } from '../../uploads/ingest.ts';
 import { uploadFieldsSchema } from '../../uploads/fields.ts';
 import { tenantOf } from '../auth.ts';
@@ -105,6 +106,28 @@ export function uploadRoutes(app: FastifyInstance, ctx: ServerContext): void {
       const view = isUuid(request.params.id) ? await uploadView(tollgate.db, tenant.id, request.params.id) : undefined;
       if (!view) throw notFound('upload');
       return view;
+    },
+  );
+
+  app.get<{ Params: { id: string } }>(
+    '/v1/uploads/:id/ela.png',
+    {
+      schema: {
+        summary: 'Error-level analysis image of a JPEG upload, computed on demand for reviewers',
+        description: 'The upload re-saved at quality 90, absolute difference amplified ×20, as PNG. 422 `media.not_jpeg` for other formats and videos.',
+        tags: ['uploads'],
+        security,
+        params: idParams,
+        produces: ['image/png'],
+        response: { 200: { type: 'string', format: 'binary' }, ...authErrors, 404: errorRef, 422: errorRef },
+      },
+    },
+    async (request, reply) => {
+      const tenant = tenantOf(request);
+      const row = isUuid(request.params.id) ? await getUpload(tollgate.db, tenant.id, request.params.id) : undefined;
+      if (!row) throw notFound('upload');
+      const png = await errorLevelPng(await tollgate.blobs.get(row.blob_key), { limits: tollgate.config.limits });
+      return reply.type('image/png').header('cache-control', 'private, max-age=3600').send(png);
     },
   );
 
