@@ -40,7 +40,8 @@ export interface Tollgate {
 /** The built-in detectors as configured (a retrained or ONNX `ai.classifier` model replaces the shipped one). */
 export function configuredDetectors(config: Config): Detector[] {
   const path = config.models.aiClassifier;
-  return path ? builtInDetectors({ aiScorer: loadAiScorer(path) }) : builtInDetectors();
+  const checks = { nsfw: config.checks?.nsfw ?? false, recaptureFaceCheck: config.checks?.recaptureFaces ?? false };
+  return builtInDetectors(path ? { aiScorer: loadAiScorer(path), ...checks } : checks);
 }
 
 export function analysisDeps(

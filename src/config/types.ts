@@ -34,6 +34,11 @@ export interface Config {
   metadata?: { deep: 'off' | 'auto' | 'always' };
   /** The second near-duplicate matcher (local features, verified geometrically); absent = defaults (on, 12 inliers). */
   matching?: { local: { enabled: boolean; minInliers: number } };
+  /**
+   * Optional model-backed checks, off by default: `nsfw` runs content.nsfw (nsfwjs) on every upload;
+   * `recaptureFaces` adds human's anti-spoof model to quality.screen_recapture when the spectrum is suspicious.
+   */
+  checks?: { nsfw: boolean; recaptureFaces: boolean };
   /** Model files that replace the shipped ones (absolute paths). */
   models: { aiClassifier?: string };
   webhooks: { url?: string; secret?: string };

@@ -7,11 +7,18 @@ import { videoNearDuplicateDetector } from './dup/video.ts';
 import { metaDetectors } from './meta/index.ts';
 import { qualityDetectors } from './quality/index.ts';
 import { taskDetectors } from './task/index.ts';
+import { nsfwDetector } from './content/nsfw.ts';
+import { createScreenRecaptureDetector } from './quality/screen-recapture.ts';
+import { defaultVisionService } from '../vision/service.ts';
 
 /** Every detector Tollgate ships, in one list: the composition root registers these. */
 export interface CatalogueOptions {
   /** A retrained or ONNX model that replaces the shipped one in `ai.classifier` and `ai.video_frames`. */
   aiScorer?: PixelScorer;
+  /** content.nsfw (nsfwjs, loaded on first use). */
+  nsfw?: boolean;
+  /** quality.screen_recapture also asks human's anti-spoof model about faces when the spectrum is suspicious. */
+  recaptureFaceCheck?: boolean;
 }
 
 export function builtInDetectors(options: CatalogueOptions = {}): Detector[] {
@@ -21,7 +28,10 @@ export function builtInDetectors(options: CatalogueOptions = {}): Detector[] {
     crossAccountDetector,
     videoNearDuplicateDetector,
     referenceMatchDetector,
-    ...qualityDetectors,
+    ...(options.recaptureFaceCheck
+      ? qualityDetectors.map((d) => (d.name === 'quality.screen_recapture' ? createScreenRecaptureDetector({ faces: defaultVisionService }) : d))
+      : qualityDetectors),
+    ...(options.nsfw ? [nsfwDetector] : []),
     ...metaDetectors,
     ...(options.aiScorer ? aiDetectorsWith(options.aiScorer) : aiDetectors),
     // Inert without a task; the models load only for tasks that need them.

@@ -111,6 +111,7 @@ function humanConfig(wasmDir: string, modelDir: string): Record<string, unknown>
       iris: off,
       description: { enabled: true, skipFrames: 0, skipTime: 0 },
       emotion: off,
+      // Anti-spoofing and liveness run only in the face check of quality.screen_recapture (see modelsFor).
       antispoof: off,
       liveness: off,
     },
@@ -119,6 +120,32 @@ function humanConfig(wasmDir: string, modelDir: string): Record<string, unknown>
     gesture: off,
     segmentation: off,
     object: { enabled: true, minConfidence: OBJECT_MIN_CONFIDENCE, maxDetected: 20, skipFrames: 0, skipTime: 0 },
+  };
+}
+
+/** What one `detect` call runs. */
+export interface ModelSelection {
+  objects: boolean;
+  /** Face mesh and 1024-d descriptors (task `self`, enrolment). */
+  describeFaces: boolean;
+  /** Anti-spoofing and liveness scores per face. */
+  liveness: boolean;
+}
+
+/**
+ * The per-call config for a selection. human merges a call's config into its own and keeps it, so every
+ * call states all the switches it depends on; models first enabled here are loaded by that call.
+ */
+export function modelsFor(s: ModelSelection): Record<string, unknown> {
+  return {
+    object: { enabled: s.objects },
+    face: {
+      enabled: true,
+      mesh: { enabled: s.describeFaces },
+      description: { enabled: s.describeFaces },
+      antispoof: { enabled: s.liveness, skipFrames: 0, skipTime: 0 },
+      liveness: { enabled: s.liveness, skipFrames: 0, skipTime: 0 },
+    },
   };
 }
 

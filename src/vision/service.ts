@@ -1,5 +1,5 @@
 import type { MediaFrame, MediaView, Raster } from '../media/types.ts';
-import { loadHuman, type HumanInstance } from './human.ts';
+import { loadHuman, modelsFor, type HumanInstance, type ModelSelection } from './human.ts';
 
 /**
  * The vision service: COCO objects and faces (with 1024-d descriptors) on an upload's frames.
@@ -25,6 +25,10 @@ export interface DetectedFace {
   box: Box;
   /** 1024-d descriptor from human's faceres model; absent when the face was too small to describe. */
   descriptor?: number[];
+  /** Anti-spoofing model: 1 = a real face, 0 = a face shown on a screen or print (face check only). */
+  real?: number;
+  /** Liveness model: 1 = a live face (face check only). */
+  live?: number;
 }
 
 export interface FrameVision {
@@ -49,6 +53,16 @@ export interface VisionService {
   analyse(view: MediaView, signal?: AbortSignal): Promise<VisionResult>;
 }
 
+/** Faces of a still image with anti-spoofing and liveness scores (quality.screen_recapture). */
+export interface FaceCheckService {
+  faceCheck(view: MediaView): Promise<DetectedFace[]>;
+}
+
+/** Task analysis: objects, faces and descriptors. */
+const TASK_MODELS: ModelSelection = { objects: true, describeFaces: true, liveness: false };
+/** Face check: the face detector plus the two small anti-spoof models (~1/5 of a task analysis). */
+const FACE_CHECK_MODELS: ModelSelection = { objects: false, describeFaces: false, liveness: true };
+
 /** Evenly spread picks, always including the first and last when there is more than one. */
 export function pickFrames<T>(frames: readonly T[], max: number): T[] {
   if (frames.length <= max) return [...frames];
@@ -56,11 +70,12 @@ export function pickFrames<T>(frames: readonly T[], max: number): T[] {
   return Array.from({ length: max }, (_, i) => frames[Math.round((i * (frames.length - 1)) / (max - 1))]!);
 }
 
-export class HumanVisionService implements VisionService {
+export class HumanVisionService implements VisionService, FaceCheckService {
   private human: Promise<HumanInstance> | undefined;
   /** human keeps per-call state (tensors, timers): calls run one after another. */
   private queue: Promise<unknown> = Promise.resolve();
   private readonly cache = new WeakMap<MediaView, Promise<VisionResult>>();
+  private readonly faceCache = new WeakMap<MediaView, Promise<DetectedFace[]>>();
 
   constructor(private readonly maxFrames = VISION_MAX_FRAMES) {}
 
@@ -80,6 +95,22 @@ export class HumanVisionService implements VisionService {
       result = this.run(view, signal);
       this.cache.set(view, result);
       result.catch(() => this.cache.delete(view));
+    }
+    return result;
+  }
+
+  /** Loads the models (once) and answers when tfjs runs on the WASM backend, for other tfjs models to share it. */
+  async ready(): Promise<void> {
+    await this.instance();
+  }
+
+  /** Faces of the image (first frame of a video) with anti-spoofing and liveness scores; cached per view. */
+  faceCheck(view: MediaView): Promise<DetectedFace[]> {
+    let result = this.faceCache.get(view);
+    if (!result) {
+      result = this.instance().then(async (human) => (await this.detect(human, await view.raster({ maxSide: VISION_RASTER_SIDE }), 0, 0, FACE_CHECK_MODELS)).faces);
+      this.faceCache.set(view, result);
+      result.catch(() => this.faceCache.delete(view));
     }
     return result;
   }
@@ -107,13 +138,13 @@ export class HumanVisionService implements VisionService {
   }
 
   /** Runs both models on one raster (exported through `analyseRaster` for the evaluation). */
-  detect(human: HumanInstance, raster: Raster, index: number, timeS: number): Promise<FrameVision> {
+  detect(human: HumanInstance, raster: Raster, index: number, timeS: number, models: ModelSelection = TASK_MODELS): Promise<FrameVision> {
     const job = this.queue.then(async () => {
       const tf = human.tf;
       const rgb = raster.channels === 3 ? raster.data : toRgb(raster);
       const tensor = tf.tensor3d(rgb, [raster.height, raster.width, 3], 'int32');
       try {
-        const result = await human.detect(tensor);
+        const result = await human.detect(tensor, modelsFor(models));
         if ('error' in result && typeof result.error === 'string') throw new Error(`vision: ${result.error}`);
         if (!('object' in result)) throw new Error('vision: no result');
         return {
@@ -126,6 +157,8 @@ export class HumanVisionService implements VisionService {
             score: round3(f.boxScore ?? f.score),
             box: f.boxRaw,
             ...(f.embedding && f.embedding.length > 0 ? { descriptor: Array.from(f.embedding) } : {}),
+            // human leaves out a score of exactly 0, which for these two means "certainly not".
+            ...(models.liveness ? { real: round3(f.real ?? 0), live: round3(f.live ?? 0) } : {}),
           })),
         };
       } finally {

@@ -88,3 +88,55 @@ export const SCREENSHOT_LAYOUTS: ReadonlyArray<{ name: string } & ScreenshotOpti
   { name: 'desktop 1440×900 light PNG, menu bar', width: 1440, height: 900, format: 'png', theme: 'light', statusBar: true, navBar: false },
   { name: 'desktop 1366×768 dark JPEG, task bar', width: 1366, height: 768, format: 'jpeg', theme: 'dark', statusBar: false, navBar: true },
 ];
+
+export interface RecaptureOptions {
+  /** Screen pixels across the shown photo. */
+  screenWidth: number;
+  /** Camera pixels per screen pixel after the final resampling (non-integer → beats with the grid). */
+  cameraPixelsPerScreenPixel: number;
+  /** Camera roll relative to the screen, degrees. */
+  rotateDeg: number;
+  /** Optical blur of the camera, in camera pixels (Gaussian σ). */
+  blurSigma: number;
+}
+
+/**
+ * A photo of a screen showing `photo`: the photo at screen resolution, each screen pixel drawn as R, G and
+ * B stripes with a dark gap (an LCD's sub-pixels, 4×4 device pixels per screen pixel), turned slightly,
+ * softened by the lens, and resampled to the camera's pixel grid, saved as a camera JPEG. The two grids
+ * beat, which is the moiré a real recapture shows.
+ */
+export async function makeRecapture(photo: Buffer, o: RecaptureOptions): Promise<Buffer> {
+  const shown = await sharp(photo).rotate().resize(o.screenWidth).removeAlpha().raw().toBuffer({ resolveWithObject: true });
+  const { width: sw, height: sh } = shown.info;
+  const k = 4;
+  const W = sw * k;
+  const H = sh * k;
+  const lit = Buffer.alloc(W * H * 3);
+  for (let y = 0; y < H; y++) {
+    const gapRow = y % k === k - 1;
+    for (let x = 0; x < W; x++) {
+      const sub = x % k;
+      const src = (Math.floor(y / k) * sw + Math.floor(x / k)) * 3;
+      const dst = (y * W + x) * 3;
+      if (gapRow || sub === 3) continue;
+      lit[dst + sub] = shown.data[src + sub]!;
+    }
+  }
+  const cameraWidth = Math.round(sw * o.cameraPixelsPerScreenPixel);
+  // Sub-pixel stripes carry a third of the light each: brighten back to the photo's exposure.
+  const rotated = await sharp(lit, { raw: { width: W, height: H, channels: 3 } }).rotate(o.rotateDeg, { background: '#101010' }).linear(2.2, 0).raw().toBuffer({ resolveWithObject: true });
+  return sharp(rotated.data, { raw: { width: rotated.info.width, height: rotated.info.height, channels: 3 } })
+    .resize(Math.round((cameraWidth * rotated.info.width) / W), null, { kernel: 'linear' })
+    .blur(o.blurSigma)
+    .jpeg({ quality: 88 })
+    .toBuffer();
+}
+
+/** Recapture settings the tests and the eval use: different screen densities, angles and focus. */
+export const RECAPTURE_SETTINGS: ReadonlyArray<{ name: string } & RecaptureOptions> = [
+  { name: '800 px screen, 1.3 camera px per screen px, 2°', screenWidth: 800, cameraPixelsPerScreenPixel: 1.3, rotateDeg: 2, blurSigma: 0.6 },
+  { name: '640 px screen, 1.7 camera px per screen px, 4°', screenWidth: 640, cameraPixelsPerScreenPixel: 1.7, rotateDeg: 4, blurSigma: 0.8 },
+  { name: '1000 px screen, 1.1 camera px per screen px, 1°', screenWidth: 1000, cameraPixelsPerScreenPixel: 1.1, rotateDeg: 1, blurSigma: 0.5 },
+  { name: '720 px screen, 2.3 camera px per screen px, 7°', screenWidth: 720, cameraPixelsPerScreenPixel: 2.3, rotateDeg: 7, blurSigma: 1 },
+];

@@ -4,6 +4,7 @@ import { blurryDetector } from './blurry.ts';
 import { frozenDetector } from './frozen.ts';
 import { letterboxedDetector } from './letterboxed.ts';
 import { overexposedDetector } from './overexposed.ts';
+import { createScreenRecaptureDetector } from './screen-recapture.ts';
 import { screenshotDetector } from './screenshot.ts';
 import { tooSmallDetector } from './too-small.ts';
 
@@ -12,6 +13,7 @@ export { BLUR_RASTER_SIDE, BLUR_THRESHOLD, blurryDetector, measureSharpness, typ
 export { FROZEN_MAX_DIFF, FROZEN_MIN_FRAMES, frozenDetector } from './frozen.ts';
 export { findLetterbox, letterboxedDetector, MIN_BAR_FRACTION, type Letterbox } from './letterboxed.ts';
 export { CLIP_LEVEL, OVEREXPOSED_FRACTION, overexposedDetector } from './overexposed.ts';
+export { createScreenRecaptureDetector, FACE_CHECK_FROM, measureMoire, MOIRE_THRESHOLD, RECAPTURE_RASTER_SIDE, SPOOF_REAL_BELOW } from './screen-recapture.ts';
 export { findScreenBar, screenshotDetector, screenshotEvidence, SCREENSHOT_MIN_SCORE, SCREENSHOT_RASTER_SIDE, type ScreenBar, type ScreenshotEvidence } from './screenshot.ts';
 export { screenClassOf } from './screens.ts';
 export { createTooSmallDetector, DEFAULT_TOO_SMALL, tooSmallDetector, type TooSmallOptions } from './too-small.ts';
@@ -26,4 +28,6 @@ export const qualityDetectors: readonly Detector[] = [
   frozenDetector,
   letterboxedDetector,
   screenshotDetector,
+  // Spectrum only; the catalogue adds the anti-spoof face check when TOLLGATE_RECAPTURE_FACES is set.
+  createScreenRecaptureDetector(),
 ];

@@ -32,6 +32,7 @@ describe('qualityDetectors', () => {
       'quality.frozen',
       'quality.letterboxed',
       'quality.screenshot',
+      'quality.screen_recapture',
     ]);
     for (const d of qualityDetectors) {
       expect(d.codes).toEqual([d.name]);

@@ -1,0 +1,164 @@
+import type { Raster } from '../../media/types.ts';
+
+/**
+ * Moiré measure for quality.screen_recapture. A camera pointed at a screen samples the screen's pixel grid
+ * a second time; the two grids beat and leave a periodic pattern that shows as isolated, strong peaks in the
+ * 2-D spectrum away from the axes. A natural scene's spectrum falls off smoothly (~1/f) and keeps its
+ * energy on the axes (horizon, walls, image borders), so a peak's height above its own neighbourhood
+ * separates the two.
+ */
+
+/** In-place radix-2 FFT of one line (re, im), n a power of two. */
+function fft1d(re: Float64Array, im: Float64Array): void {
+  const n = re.length;
+  for (let i = 1, j = 0; i < n; i++) {
+    let bit = n >> 1;
+    for (; j & bit; bit >>= 1) j ^= bit;
+    j ^= bit;
+    if (i < j) {
+      const tr = re[i]!;
+      re[i] = re[j]!;
+      re[j] = tr;
+      const ti = im[i]!;
+      im[i] = im[j]!;
+      im[j] = ti;
+    }
+  }
+  for (let len = 2; len <= n; len <<= 1) {
+    const ang = (-2 * Math.PI) / len;
+    const wr = Math.cos(ang);
+    const wi = Math.sin(ang);
+    for (let i = 0; i < n; i += len) {
+      let cr = 1;
+      let ci = 0;
+      for (let k = 0; k < len / 2; k++) {
+        const a = i + k;
+        const b = a + len / 2;
+        const tr = re[b]! * cr - im[b]! * ci;
+        const ti = re[b]! * ci + im[b]! * cr;
+        re[b] = re[a]! - tr;
+        im[b] = im[a]! - ti;
+        re[a] = re[a]! + tr;
+        im[a] = im[a]! + ti;
+        const nr = cr * wr - ci * wi;
+        ci = cr * wi + ci * wr;
+        cr = nr;
+      }
+    }
+  }
+}
+
+/** log(1 + |F|) of an n×n block (Hann-windowed, mean removed), with the zero frequency moved to the centre. */
+export function logSpectrum(block: Float64Array, n: number): Float64Array {
+  let mean = 0;
+  for (const v of block) mean += v;
+  mean /= block.length;
+  const hann = Float64Array.from({ length: n }, (_, i) => 0.5 - 0.5 * Math.cos((2 * Math.PI * i) / (n - 1)));
+  const re = new Float64Array(n * n);
+  const im = new Float64Array(n * n);
+  for (let y = 0; y < n; y++) for (let x = 0; x < n; x++) re[y * n + x] = (block[y * n + x]! - mean) * hann[x]! * hann[y]!;
+  const lr = new Float64Array(n);
+  const li = new Float64Array(n);
+  for (let y = 0; y < n; y++) {
+    lr.set(re.subarray(y * n, y * n + n));
+    li.set(im.subarray(y * n, y * n + n));
+    fft1d(lr, li);
+    re.set(lr, y * n);
+    im.set(li, y * n);
+  }
+  for (let x = 0; x < n; x++) {
+    for (let y = 0; y < n; y++) {
+      lr[y] = re[y * n + x]!;
+      li[y] = im[y * n + x]!;
+    }
+    fft1d(lr, li);
+    for (let y = 0; y < n; y++) {
+      re[y * n + x] = lr[y]!;
+      im[y * n + x] = li[y]!;
+    }
+  }
+  const out = new Float64Array(n * n);
+  const h = n / 2;
+  for (let y = 0; y < n; y++) {
+    for (let x = 0; x < n; x++) {
+      const i = y * n + x;
+      out[((y + h) % n) * n + ((x + h) % n)] = Math.log1p(Math.sqrt(re[i]! * re[i]! + im[i]! * im[i]!));
+    }
+  }
+  return out;
+}
+
+export interface SpectralPeak {
+  /** Frequency in cycles per block, relative to the centre (u across, v down). */
+  u: number;
+  v: number;
+  /** Distance from the centre as a share of the Nyquist frequency. */
+  radius: number;
+  /** Mean log-magnitude of the 3×3 bins around the peak above the mean of the ring around them (natural log units: 1 ≈ 2.7×). */
+  prominence: number;
+}
+
+/** Peaks are looked for in this band of radii (share of Nyquist): below is scene content, above is noise. */
+const MIN_RADIUS = 0.12;
+const MAX_RADIUS = 0.9;
+/** Bins this close to an axis are skipped: edges and borders put their energy there. */
+const AXIS_GUARD = 3;
+/** Neighbourhood ring: 11×11 minus the 3×3 centre. */
+const RING = 5;
+const CORE = 1;
+
+/**
+ * The most prominent off-axis local maxima of the log spectrum, strongest first. Bins on the 8-pixel JPEG
+ * block grid are skipped: blocking artefacts of an unscaled JPEG sit exactly there.
+ */
+export function spectralPeaks(spec: Float64Array, n: number, keep = 5): SpectralPeak[] {
+  // Integral image for the ring means.
+  const w = n + 1;
+  const sum = new Float64Array(w * w);
+  for (let y = 0; y < n; y++) {
+    let row = 0;
+    for (let x = 0; x < n; x++) {
+      row += spec[y * n + x]!;
+      sum[(y + 1) * w + x + 1] = sum[y * w + x + 1]! + row;
+    }
+  }
+  const box = (x0: number, y0: number, x1: number, y1: number): number => sum[y1 * w + x1]! - sum[y0 * w + x1]! - sum[y1 * w + x0]! + sum[y0 * w + x0]!;
+  const h = n / 2;
+  const block = n / 8;
+  const peaks: SpectralPeak[] = [];
+  // Half plane (v ≥ 0): the spectrum of a real image is symmetric.
+  for (let y = h; y < n - RING; y++) {
+    for (let x = RING; x < n - RING; x++) {
+      const u = x - h;
+      const v = y - h;
+      if (Math.abs(u) <= AXIS_GUARD || Math.abs(v) <= AXIS_GUARD) continue;
+      const radius = Math.hypot(u, v) / h;
+      if (radius < MIN_RADIUS || radius > MAX_RADIUS) continue;
+      if (Math.abs(u) % block <= 1 || block - (Math.abs(u) % block) <= 1) if (Math.abs(v) % block <= 1 || block - (Math.abs(v) % block) <= 1) continue;
+      const c = spec[y * n + x]!;
+      let isMax = true;
+      for (let dy = -1; dy <= 1 && isMax; dy++) for (let dx = -1; dx <= 1; dx++) if ((dx || dy) && spec[(y + dy) * n + x + dx]! > c) isMax = false;
+      if (!isMax) continue;
+      const outer = box(x - RING, y - RING, x + RING + 1, y + RING + 1);
+      const inner = box(x - CORE, y - CORE, x + CORE + 1, y + CORE + 1);
+      const ringMean = (outer - inner) / ((2 * RING + 1) ** 2 - (2 * CORE + 1) ** 2);
+      // The 3×3 core mean, not the bin alone: a windowed tone spreads over ~3 bins, while noise makes
+      // single-bin spikes that averaging flattens (white noise would otherwise look like moiré).
+      const coreMean = inner / (2 * CORE + 1) ** 2;
+      peaks.push({ u, v, radius: Math.round(radius * 1000) / 1000, prominence: Math.round((coreMean - ringMean) * 1000) / 1000 });
+    }
+  }
+  return peaks.sort((a, b) => b.prominence - a.prominence).slice(0, keep);
+}
+
+/** The centre n×n block of a greyscale raster (n the largest power of two that fits, at most `max`). */
+export function centreBlock(r: Raster, max = 512): { block: Float64Array; n: number } | null {
+  let n = max;
+  while (n > Math.min(r.width, r.height)) n >>= 1;
+  if (n < 128 || r.channels !== 1) return null;
+  const x0 = (r.width - n) >> 1;
+  const y0 = (r.height - n) >> 1;
+  const block = new Float64Array(n * n);
+  for (let y = 0; y < n; y++) for (let x = 0; x < n; x++) block[y * n + x] = r.data[(y0 + y) * r.width + x0 + x]!;
+  return { block, n };
+}
