@@ -1,5 +1,5 @@
 import { createBlobStore, type BlobStore } from './blobs/index.ts';
-import type { Config } from './config/index.ts';
+import { DEFAULT_LOCAL_MIN_INLIERS, type Config } from './config/index.ts';
 import type { Database } from './db/database.ts';
 import { migrate } from './db/migrate.ts';
 import { openPglite } from './db/pglite.ts';
@@ -13,6 +13,7 @@ import { DetectorRegistry } from './detectors/registry.ts';
 import type { Detector } from './detectors/types.ts';
 import { JobQueue, type QueueOptions } from './jobs/queue.ts';
 import { MatchIndexes } from './matching/indexes.ts';
+import { LocalIndexes } from './matching/local/indexes.ts';
 import { storeFingerprints } from './matching/fingerprints.ts';
 import { startWorkers, type WorkerOptions } from './jobs/workers.ts';
 import type { AnalysisDeps } from './pipeline/analyse.ts';
@@ -90,11 +91,14 @@ export async function createTollgate(config: Config, options: CreateOptions = {}
     return policy;
   };
   const indexes = new MatchIndexes(db);
+  const localConfig = config.matching?.local ?? { enabled: true, minInliers: DEFAULT_LOCAL_MIN_INLIERS };
+  const local = localConfig.enabled ? { indexes: new LocalIndexes(db), minInliers: localConfig.minInliers } : undefined;
   // One ExifTool process for this process's workers, started on the first deep read, ended by close().
   const deepReader = new DeepMetadataReader();
   const process: ProcessDeps = {
     db,
     indexes,
+    ...(local ? { local } : {}),
     blobs,
     queue,
     analysis: analysisDeps(config, detectors, deepReader),
@@ -111,12 +115,13 @@ export async function createTollgate(config: Config, options: CreateOptions = {}
     indexes,
     startWorkers: async (workerOptions = {}) => {
       // Rebuilt before the first job, so the first uploads are matched against everything stored.
-      await indexes.start();
+      await Promise.all([indexes.start(), local?.indexes.start()]);
       await startWorkers(process, { concurrency: config.workers.concurrency, ...workerOptions });
     },
     close: async () => {
       await queue.stop();
       await indexes.close();
+      await local?.indexes.close();
       await deepReader.close();
       if (!options.db) await db.close();
     },

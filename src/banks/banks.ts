@@ -6,7 +6,9 @@ import type { Queryable } from '../db/database.ts';
 import { newId, isUuid } from '../db/ids.ts';
 import type { BankKind } from '../detectors/types.ts';
 import { TollgateError } from '../errors.ts';
+import type { KeypointSet } from '../fingerprint/keypoints/extract.ts';
 import { HASHES_CHANNEL } from '../matching/indexes.ts';
+import { insertBankEntryKeypoints } from '../matching/local/store.ts';
 
 export const BANK_KINDS: readonly BankKind[] = ['internet', 'stock', 'fraud', 'allow'];
 
@@ -70,6 +72,8 @@ export interface NewBankEntry {
   sha256?: string | null | undefined;
   pdq: string;
   quality: number;
+  /** A still image's local features, stored beside the entry for the second matcher. */
+  keypoints?: KeypointSet | undefined;
 }
 
 /** Inserts entries; ones whose (key, frame) is already in the bank are left as they are. Returns how many were new. */
@@ -80,7 +84,7 @@ export async function insertBankEntries(db: Queryable, bank: BankRow, entries: r
     `INSERT INTO bank_entries (bank_id, tenant_id, import_id, import_key, frame, source_url, source, sha256, pdq, quality)
      SELECT $1, $2, $3, r.import_key, r.frame, r.source_url, r.source, r.sha256, r.pdq, r.quality
        FROM jsonb_to_recordset($4::jsonb) AS r(import_key text, frame int, source_url text, source text, sha256 text, pdq text, quality int)
-     ON CONFLICT (bank_id, import_key, frame) DO NOTHING RETURNING id`,
+     ON CONFLICT (bank_id, import_key, frame) DO NOTHING RETURNING id, import_key, frame`,
     [
       bank.id,
       bank.tenant_id,
@@ -99,6 +103,14 @@ export async function insertBankEntries(db: Queryable, bank: BankRow, entries: r
     ],
   );
   if (rows.length > 0) await db.query('SELECT pg_notify($1, $2)', [HASHES_CHANNEL, 'banks']);
+  const withKeypoints = new Map(entries.filter((e) => e.keypoints).map((e) => [`${e.importKey}\u0000${e.frame ?? -1}`, e.keypoints!]));
+  if (withKeypoints.size > 0) {
+    const added = (rows as Array<{ id: number; import_key: string; frame: number }>).flatMap((r) => {
+      const keypoints = withKeypoints.get(`${r.import_key}\u0000${r.frame}`);
+      return keypoints ? [{ entryId: Number(r.id), keypoints }] : [];
+    });
+    await insertBankEntryKeypoints(db, bank.tenant_id, added);
+  }
   return rows.length;
 }
 

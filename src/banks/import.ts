@@ -1,6 +1,6 @@
 /**
- * `bank import`: reads a source item by item, hashes media (PDQ for images, vPDQ frames for videos)
- * and stores entries keyed by the item's source key. Resuming is skipping: keys already in the bank
+ * `bank import`: reads a source item by item, hashes media (PDQ and local features for images, vPDQ
+ * frames for videos) and stores entries keyed by the item's source key. Resuming is skipping: keys already in the bank
  * are passed to the source (so a URL list does not even download them) and checked again here; a file
  * whose bytes are already in the bank under another key is counted as present, not added twice.
  * Progress is written to the `bank_imports` row as it goes, so an interrupted run shows how far it got.
@@ -9,6 +9,7 @@ import { createHash } from 'node:crypto';
 import type { Database } from '../db/database.ts';
 import { newId } from '../db/ids.ts';
 import { imageHashes, videoFrameHashes } from '../detectors/dup/hashes.ts';
+import { localKeypoints } from '../detectors/dup/local.ts';
 import { isTollgateError } from '../errors.ts';
 import type { MediaLimits } from '../media/limits.ts';
 import { openMedia } from '../media/open.ts';
@@ -43,6 +44,8 @@ export interface ImportOptions {
   onProgress?: (p: ImportProgress) => void;
   /** Items hashed at once (decoding is the cost). Default 4. */
   concurrency?: number;
+  /** Also store still images' local features for the second matcher (default true; off when it is disabled). */
+  keypoints?: boolean;
 }
 
 const MAX_PROBLEMS = 20;
@@ -136,7 +139,7 @@ export async function importBank(options: ImportOptions): Promise<ImportSummary>
 /** The entries one item becomes (a video: one per kept frame), or 'present' when its bytes are in the bank already. */
 export async function entriesFor(
   item: Exclude<BankItem, { kind: 'skipped' }>,
-  options: Pick<ImportOptions, 'db' | 'limits' | 'bank'>,
+  options: Pick<ImportOptions, 'db' | 'limits' | 'bank' | 'keypoints'>,
 ): Promise<NewBankEntry[] | 'present'> {
   if (item.kind === 'hash') {
     const pdq = item.pdq.toLowerCase();
@@ -152,7 +155,8 @@ export async function entriesFor(
     return frames.map((f) => ({ ...common, frame: f.index, pdq: f.hash, quality: f.quality }));
   }
   const { pdq } = await imageHashes(view);
-  return [{ ...common, frame: -1, pdq: pdq.hash, quality: pdq.quality }];
+  const keypoints = options.keypoints === false ? undefined : await localKeypoints(view);
+  return [{ ...common, frame: -1, pdq: pdq.hash, quality: pdq.quality, keypoints }];
 }
 
 const looksLikeUrl = (s: string | undefined): s is string => s !== undefined && /^https?:\/\//i.test(s);

@@ -19,7 +19,9 @@ export async function openPostgres(connectionString: string, poolSize = 10): Pro
     },
   });
   const base = wrap(pool);
-  let listener: pg.PoolClient | undefined;
+  // One LISTEN connection, created once even when several indexes subscribe at the same moment (two
+  // concurrent connects would leak a client and make pool.end() wait forever).
+  let listener: Promise<pg.PoolClient> | undefined;
   const handlers = new Map<string, Set<(payload: string) => void>>();
   return {
     kind: 'postgres',
@@ -42,20 +44,24 @@ export async function openPostgres(connectionString: string, poolSize = 10): Pro
       }
     },
     listen: async (channel, onPayload) => {
-      if (!listener) {
-        listener = await pool.connect();
+      listener ??= pool.connect().then((client) => {
         // A checked-out client has no pool error handler: without this, a dropped LISTEN connection
         // (server restart, admin terminate) would be an uncaught exception that kills the process.
-        listener.on('error', (error: Error) => process.emitWarning(`LISTEN connection: ${error.message}`));
-        listener.on('notification', (message) => {
+        client.on('error', (error: Error) => process.emitWarning(`LISTEN connection: ${error.message}`));
+        client.on('notification', (message) => {
           for (const handler of handlers.get(message.channel) ?? []) handler(message.payload ?? '');
         });
-      }
+        return client;
+      });
+      listener.catch(() => {
+        listener = undefined;
+      });
+      const client = await listener;
       let set = handlers.get(channel);
       if (!set) {
         set = new Set();
         handlers.set(channel, set);
-        await listener.query(`LISTEN ${pg.escapeIdentifier(channel)}`);
+        await client.query(`LISTEN ${pg.escapeIdentifier(channel)}`);
       }
       set.add(onPayload);
       return async () => {
@@ -64,7 +70,7 @@ export async function openPostgres(connectionString: string, poolSize = 10): Pro
     },
     sqlExecutor: () => ({ executeSql: async (text, values) => ({ rows: (await pool.query(text, values)).rows }) }),
     close: async () => {
-      listener?.release();
+      (await listener?.catch(() => undefined))?.release();
       await pool.end();
     },
   };

@@ -1,4 +1,5 @@
 import type { DeepMetadata } from '../media/deep-metadata.ts';
+import type { KeypointSet } from '../fingerprint/keypoints/extract.ts';
 import type { MediaKind, MediaView } from '../media/types.ts';
 
 export type Severity = 'info' | 'low' | 'medium' | 'high' | 'critical';
@@ -62,6 +63,28 @@ export interface BankMatch {
   variant: string;
 }
 
+/**
+ * What the local-feature matcher verified (src/matching/local/): `inliers` keypoint matches agree with
+ * one geometric transform of this upload onto the other image, out of `matches` descriptor matches;
+ * `coverage` is the share of the other image's area their bounding box spans.
+ */
+export interface LocalVerification {
+  inliers: number;
+  matches: number;
+  coverage: number;
+}
+
+/** An earlier upload the local-feature matcher confirmed (a crop, screenshot or overlay of it). */
+export interface LocalNearUpload extends PriorUpload {
+  sha256: string;
+  local: LocalVerification;
+}
+
+/** A bank entry the local-feature matcher confirmed. */
+export interface LocalBankMatch extends Omit<BankMatch, 'distance' | 'variant'> {
+  local: LocalVerification;
+}
+
 /** An earlier video whose sampled frames match this one's, scored as upstream vPDQ does. */
 export interface NearVideo extends PriorUpload {
   /** % of this video's distinct good frames with a match in the earlier one. */
@@ -98,6 +121,12 @@ export interface DetectorLookups {
   bankMatchesByPdq?(queries: readonly PdqQuery[], radius: number): Promise<BankMatch[]>;
   /** Optional (video near duplicates): earlier videos sharing frames with these vPDQ frames. */
   nearVideosByFrames?(frames: ReadonlyArray<{ hash: string; quality: number }>): Promise<NearVideo[]>;
+  /**
+   * Optional (second matcher, for what PDQ misses): earlier image uploads of the tenant, and entries of its
+   * enabled banks, that share enough geometrically consistent local features with these keypoints.
+   */
+  nearUploadsByKeypoints?(keypoints: KeypointSet): Promise<LocalNearUpload[]>;
+  bankMatchesByKeypoints?(keypoints: KeypointSet): Promise<LocalBankMatch[]>;
   /**
    * Optional (task relevance, `task.self_mismatch`): the contributor's enrolled face descriptors, newest
    * first. Without it, or with none enrolled, a `self` task gets `task.self_not_enrolled` (review).

@@ -1,19 +1,27 @@
 import type { Queryable } from '../db/database.ts';
 import type { DetectorLookups } from '../detectors/types.ts';
 import type { MatchIndexes } from './indexes.ts';
+import { localBankMatches, localNearUploads, type LocalMatching } from './local/search.ts';
 import { bankMatches, nearUploads, nearVideos } from './search.ts';
 
-/** The near-duplicate and bank lookups for one upload: its tenant only, and only uploads before it. */
-export function matchLookups(
-  db: Queryable,
-  indexes: MatchIndexes,
-  tenantId: string,
-  uploadId: string | undefined,
-): Pick<DetectorLookups, 'nearUploadsByPdq' | 'bankMatchesByPdq' | 'nearVideosByFrames'> {
+type MatchLookups = Pick<DetectorLookups, 'nearUploadsByPdq' | 'bankMatchesByPdq' | 'nearVideosByFrames' | 'nearUploadsByKeypoints' | 'bankMatchesByKeypoints'>;
+
+/**
+ * The near-duplicate and bank lookups for one upload: its tenant only, and only uploads before it.
+ * With `local`, also the local-feature matcher's (detectors ask it only when PDQ finds nothing).
+ */
+export function matchLookups(db: Queryable, indexes: MatchIndexes, tenantId: string, uploadId: string | undefined, local?: LocalMatching): MatchLookups {
   const scope = { db, indexes, tenantId, before: uploadId };
+  const localScope = local ? { db, local, tenantId, before: uploadId } : undefined;
   return {
     nearUploadsByPdq: (queries, radius) => nearUploads(scope, queries, radius),
     bankMatchesByPdq: (queries, radius) => bankMatches(scope, queries, radius),
     nearVideosByFrames: (frames) => nearVideos(scope, frames),
+    ...(localScope
+      ? {
+          nearUploadsByKeypoints: (keypoints) => localNearUploads(localScope, keypoints),
+          bankMatchesByKeypoints: (keypoints) => localBankMatches(localScope, keypoints),
+        }
+      : {}),
   };
 }

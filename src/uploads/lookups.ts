@@ -3,14 +3,15 @@ import { enrolledFacesOf } from '../db/faces.ts';
 import { priorUploadsByMetadataFingerprint, priorUploadsBySha256 } from '../db/uploads.ts';
 import type { DetectorLookups } from '../detectors/types.ts';
 import type { MatchIndexes } from '../matching/indexes.ts';
+import type { LocalMatching } from '../matching/local/search.ts';
 import { matchLookups } from '../matching/lookups.ts';
 
 /** The store side of what detectors may ask, scoped to one tenant and excluding the upload itself. */
-export function storeLookups(db: Queryable, tenantId: string, uploadId: string, indexes?: MatchIndexes): DetectorLookups {
+export function storeLookups(db: Queryable, tenantId: string, uploadId: string, indexes?: MatchIndexes, local?: LocalMatching): DetectorLookups {
   return {
     uploadsBySha256: (sha256) => priorUploadsBySha256(db, tenantId, sha256, uploadId),
     uploadsByMetadataFingerprint: (fingerprint) => priorUploadsByMetadataFingerprint(db, tenantId, fingerprint, uploadId),
     enrolledFaces: (contributorId) => enrolledFacesOf(db, tenantId, contributorId),
-    ...(indexes ? matchLookups(db, indexes, tenantId, uploadId) : {}),
+    ...(indexes ? matchLookups(db, indexes, tenantId, uploadId, local) : {}),
   };
 }

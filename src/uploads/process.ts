@@ -8,6 +8,9 @@ import type { Policy } from '../policy/spec.ts';
 import { openReviewItem } from '../review/items.ts';
 import { createDelivery } from '../webhooks/deliveries.ts';
 import type { MatchIndexes } from '../matching/indexes.ts';
+import { keypointsToStore, withKeypoints } from '../matching/fingerprints.ts';
+import { recordUploadKeypoints } from '../matching/local/store.ts';
+import type { LocalMatching } from '../matching/local/search.ts';
 import { recordUploadHashes } from '../matching/store.ts';
 import { storeLookups } from './lookups.ts';
 
@@ -39,6 +42,8 @@ export interface ProcessDeps {
   webhookDefaults?: { url?: string | undefined; secret?: string | undefined };
   /** Near-duplicate and bank search; without it only exact duplicates are found. */
   indexes?: MatchIndexes;
+  /** The local-feature matcher (needs `indexes`): image uploads' keypoints are stored and searched when PDQ finds nothing. */
+  local?: LocalMatching;
 }
 
 export interface ProcessOutcome {
@@ -56,7 +61,9 @@ export async function processUpload(deps: ProcessDeps, uploadId: string): Promis
   if (!upload) return { outcome: (await getUploadById(deps.db, uploadId)) ? 'already_decided' : 'missing' };
   const [bytes, facts, policy] = await Promise.all([deps.blobs.get(upload.blob_key), factsFor(deps, upload), deps.policyFor(upload.tenant_id)]);
   const analysisStarted = performance.now();
-  const result = await analyse(bytes, facts, storeLookups(deps.db, upload.tenant_id, upload.id, deps.indexes), { ...deps.analysis, policy }, upload.file_name ?? undefined);
+  const analysis = deps.local ? { ...deps.analysis, fingerprint: withKeypoints(deps.analysis.fingerprint) } : deps.analysis;
+  const lookups = storeLookups(deps.db, upload.tenant_id, upload.id, deps.indexes, deps.local);
+  const result = await analyse(bytes, facts, lookups, { ...analysis, policy }, upload.file_name ?? undefined);
   const record: UploadResult = result.ok
     ? {
         uploadId,
@@ -95,6 +102,8 @@ async function commitResult(deps: ProcessDeps, upload: UploadRow, record: Upload
     if (!(await recordResult(tx, record))) return false;
     // With the verdict, so a later upload can only see hashes of uploads that have one.
     await recordUploadHashes(tx, upload.tenant_id, upload.id, record.media?.kind, record.fingerprints);
+    const keypoints = keypointsToStore(record.fingerprints);
+    if (keypoints) await recordUploadKeypoints(tx, upload.tenant_id, upload.id, keypoints);
     if (record.verdict.decision === 'review') {
       await openReviewItem(tx, upload.tenant_id, upload.id, reviewPriority(record), record.verdict.reasons);
     }

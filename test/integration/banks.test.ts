@@ -85,6 +85,36 @@ describe.each(BACKENDS)('reference banks on $name', (backend) => {
     expect(unrelated.signals).toEqual([]);
   });
 
+  it('rejects a heavily cropped or screenshotted copy through the local-feature matcher, naming the source', async (context) => {
+    if (!t) return context.skip();
+    const stored = await t.tollgate.db.query<{ n: string }>('SELECT count(*) AS n FROM bank_entry_keypoints');
+    expect(Number(stored[0]!.n)).toBe(3);
+    // Half the width and height cut away: PDQ sees a different picture.
+    const crop = await upload(await cropped(photo('horses.jpg'), 0.5), 'dave');
+    // Also dup.cross_account: alice's 2 % crop of the same photo is found the same way.
+    expect(crop.verdict).toEqual({ decision: 'reject', reasons: ['dup.cross_account', 'ref.match'] });
+    expect(crop.signals.find((s) => s.code === 'dup.cross_account')?.evidence).toMatchObject({ matcher: 'local', same_contributor: false });
+    const signal = crop.signals.find((s) => s.code === 'ref.match');
+    expect(signal).toMatchObject({ severity: 'high', evidence: { bank: 'web', bank_kind: 'internet', key: 'horses.jpg', matcher: 'local', inliers: expect.any(Number) } });
+    expect(signal?.message).toContain('horses.jpg');
+    // The eagle shrunk into a phone screenshot between an app's bars.
+    const picture = await sharp(photo('eagle.jpg')).resize(1000).toBuffer();
+    const { height = 0 } = await sharp(picture).metadata();
+    const bar = (h: number, fill: string): Buffer => Buffer.from(`<svg width="1080" height="${h}"><rect width="1080" height="${h}" fill="${fill}"/></svg>`);
+    const screenshot = await sharp({ create: { width: 1080, height: 2340, channels: 3, background: '#fafafa' } })
+      .composite([
+        { input: bar(90, '#111111'), top: 0, left: 0 },
+        { input: bar(150, '#1877f2'), top: 90, left: 0 },
+        { input: picture, top: Math.round((2340 - height) / 2), left: 40 },
+        { input: bar(170, '#ffffff'), top: 2170, left: 0 },
+      ])
+      .png()
+      .toBuffer();
+    const shot = await upload(screenshot, 'dave');
+    expect(shot.verdict?.decision).toBe('reject');
+    expect(shot.signals.find((s) => s.code === 'ref.match')?.evidence).toMatchObject({ key: 'animals/eagle.jpg', matcher: 'local' });
+  });
+
   it('lets an allow-bank match clear the upload of duplicate and reference signals', async (context) => {
     if (!t) return context.skip();
     const splash = await createBank(t.tollgate.db, tenantId, 'app-splash', 'allow');

@@ -1,11 +1,13 @@
 /**
- * Reverse image search: the upload against every enabled reference bank of the tenant. One signal
+ * Reverse image search: the upload against every enabled reference bank of the tenant, by PDQ and, when
+ * PDQ finds nothing, by verified local features (src/detectors/dup/local.ts). One signal
  * per bank (its nearest entry), so a policy can act on the bank's kind through `evidence.bank_kind`.
  * A match in an `allow` bank wins over everything else: the file is known-good (the app's splash
  * screen, a sample the app ships), so only that match is reported and the default policy ignores it.
  */
-import type { BankKind, BankMatch, Detector, Signal } from '../types.ts';
+import type { BankKind, BankMatch, Detector, LocalBankMatch, Signal } from '../types.ts';
 import { bankMatches } from './hashes.ts';
+import { localBankMatches, localScore } from './local.ts';
 
 const SEVERITY: Record<BankKind, Signal['severity']> = { internet: 'high', stock: 'high', fraud: 'critical', allow: 'info' };
 const WHAT: Record<BankKind, string> = {
@@ -30,10 +32,45 @@ function toSignal(m: BankMatch): Signal {
       key: m.key,
       source_url: m.sourceUrl,
       source: m.source,
+      matcher: 'pdq',
       distance: m.distance,
       variant: m.variant,
     },
   };
+}
+
+function localSignal(m: LocalBankMatch): Signal {
+  const where = m.sourceUrl ?? m.source ?? m.key;
+  const score = localScore(m.local.inliers);
+  return {
+    code: 'ref.match',
+    score: m.bankKind === 'allow' ? 0 : score,
+    severity: SEVERITY[m.bankKind],
+    message: `contains ${WHAT[m.bankKind]} in bank "${m.bankName}" (${where}), cropped, rotated or pasted into other content: ${m.local.inliers} local features agree`,
+    evidence: {
+      bank_id: m.bankId,
+      bank: m.bankName,
+      bank_kind: m.bankKind,
+      entry_id: m.entryId,
+      key: m.key,
+      source_url: m.sourceUrl,
+      source: m.source,
+      matcher: 'local',
+      inliers: m.local.inliers,
+      matches: m.local.matches,
+      coverage: m.local.coverage,
+      score,
+    },
+  };
+}
+
+/** One signal per bank, its best match; an allow-bank match alone wins over everything. */
+function perBank<M extends { bankId: string; bankKind: BankKind }>(matches: readonly M[], toSignal: (m: M) => Signal): Signal[] {
+  const allow = matches.find((m) => m.bankKind === 'allow');
+  if (allow) return [toSignal(allow)];
+  const best = new Map<string, M>();
+  for (const m of matches) if (!best.has(m.bankId)) best.set(m.bankId, m);
+  return [...best.values()].map(toSignal);
 }
 
 export const referenceMatchDetector: Detector = {
@@ -42,10 +79,8 @@ export const referenceMatchDetector: Detector = {
   kinds: ['image', 'video'],
   async detect(view, { lookups }) {
     const matches = await bankMatches(view, lookups);
-    const allow = matches.find((m) => m.bankKind === 'allow');
-    if (allow) return [toSignal(allow)];
-    const perBank = new Map<string, BankMatch>();
-    for (const m of matches) if (!perBank.has(m.bankId)) perBank.set(m.bankId, m);
-    return [...perBank.values()].map(toSignal);
+    if (matches.length > 0) return perBank(matches, toSignal);
+    // Only when PDQ matched nothing: the local matcher is the costlier, second look.
+    return perBank(await localBankMatches(view, lookups), localSignal);
   },
 };

@@ -1,0 +1,69 @@
+/**
+ * Verified local hits → what detectors report: the index says which stored images share a
+ * geometrically consistent set of local features with the query, the database says whose upload
+ * or which bank entry each one is.
+ */
+import type { Queryable } from '../../db/database.ts';
+import type { LocalBankMatch, LocalNearUpload } from '../../detectors/types.ts';
+import type { KeypointSet } from '../../fingerprint/keypoints/extract.ts';
+import type { LocalHit, LocalIndexes } from './indexes.ts';
+import { bankEntriesForKeypointHits, uploadsForKeypointHits } from './store.ts';
+
+/** The local matcher as configured: where its index lives and how many inliers make a match. */
+export interface LocalMatching {
+  indexes: LocalIndexes;
+  minInliers: number;
+}
+
+export interface LocalScope {
+  db: Queryable;
+  local: LocalMatching;
+  tenantId: string;
+  before?: string | undefined;
+}
+
+const evidence = (h: LocalHit): LocalNearUpload['local'] => ({ inliers: h.inliers, matches: h.matches, coverage: h.coverage });
+
+export async function localNearUploads(scope: LocalScope, keypoints: KeypointSet): Promise<LocalNearUpload[]> {
+  const hits = await scope.local.indexes.searchUploads(scope.tenantId, keypoints, scope.local.minInliers);
+  if (hits.length === 0) return [];
+  const rows = await uploadsForKeypointHits(scope.db, scope.tenantId, hits.map((h) => h.id), scope.before);
+  const byId = new Map(rows.map((r) => [Number(r.hash_id), r]));
+  const out: LocalNearUpload[] = [];
+  for (const hit of hits) {
+    const row = byId.get(hit.id);
+    if (!row) continue;
+    out.push({
+      uploadId: row.upload_id,
+      contributorId: row.contributor_id,
+      receivedAt: new Date(row.received_at),
+      decision: row.decision,
+      sha256: row.sha256,
+      local: evidence(hit),
+    });
+  }
+  return out;
+}
+
+export async function localBankMatches(scope: LocalScope, keypoints: KeypointSet): Promise<LocalBankMatch[]> {
+  const hits = await scope.local.indexes.searchBanks(scope.tenantId, keypoints, scope.local.minInliers);
+  if (hits.length === 0) return [];
+  const rows = await bankEntriesForKeypointHits(scope.db, scope.tenantId, hits.map((h) => h.id));
+  const byId = new Map(rows.map((r) => [Number(r.hash_id), r]));
+  const out: LocalBankMatch[] = [];
+  for (const hit of hits) {
+    const row = byId.get(hit.id);
+    if (!row) continue;
+    out.push({
+      bankId: row.bank_id,
+      bankName: row.bank_name,
+      bankKind: row.bank_kind,
+      entryId: Number(row.entry_id),
+      key: row.import_key,
+      sourceUrl: row.source_url,
+      source: row.source,
+      local: evidence(hit),
+    });
+  }
+  return out;
+}
