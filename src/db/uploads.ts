@@ -109,33 +109,32 @@ export interface UploadResult {
  * Returns false when another run had already recorded a verdict.
  */
 export async function recordResult(tx: Queryable, r: UploadResult): Promise<boolean> {
+  // One statement: the signals and the upload's final state are written only when this run's verdict
+  // was the one inserted, and a verdict costs one round trip instead of three.
   const inserted = await tx.query(
-    `INSERT INTO verdicts (upload_id, tenant_id, decision, reasons, scores, policy_version) VALUES ($1, $2, $3, $4, $5, $6)
-     ON CONFLICT (upload_id) DO NOTHING RETURNING upload_id`,
-    [r.uploadId, r.tenantId, r.verdict.decision, JSON.stringify(r.verdict.reasons), JSON.stringify(r.scores ?? {}), r.verdict.policy_version],
-  );
-  if (inserted.length === 0) return false;
-  if (r.signals.length > 0) {
-    // One statement for all signals: a round trip per signal was most of the write cost.
-    await tx.query(
-      `INSERT INTO signals (tenant_id, upload_id, code, score, severity, message, evidence)
-       SELECT $1, $2, s.code, s.score, s.severity, s.message, s.evidence
-         FROM jsonb_to_recordset($3::jsonb) AS s(code text, score float8, severity text, message text, evidence jsonb)`,
-      [r.tenantId, r.uploadId, JSON.stringify(r.signals.map((s) => ({ ...s, evidence: s.evidence ?? null })))],
-    );
-  }
-  await tx.query(
-    `UPDATE uploads SET status = $2, mime = COALESCE($3, mime), media_kind = COALESCE($4, media_kind), width = COALESCE($5, width),
-       height = COALESCE($6, height), duration_s = COALESCE($7, duration_s), error_code = $8, error_message = $9,
-       fingerprints = $10, scores = $11, processed_at = now()
-     WHERE id = $1`,
+    `WITH verdict AS (
+       INSERT INTO verdicts (upload_id, tenant_id, decision, reasons, scores, policy_version) VALUES ($1, $2, $3, $4, $5, $6)
+       ON CONFLICT (upload_id) DO NOTHING RETURNING upload_id
+     ), new_signals AS (
+       INSERT INTO signals (tenant_id, upload_id, code, score, severity, message, evidence)
+       SELECT $2, verdict.upload_id, s.code, s.score, s.severity, s.message, s.evidence
+         FROM verdict, jsonb_to_recordset($7::jsonb) AS s(code text, score float8, severity text, message text, evidence jsonb)
+     ), final_state AS (
+       UPDATE uploads SET status = $8, mime = COALESCE($9, mime), media_kind = COALESCE($10, media_kind), width = COALESCE($11, width),
+         height = COALESCE($12, height), duration_s = COALESCE($13, duration_s), error_code = $14, error_message = $15,
+         fingerprints = $16, scores = $17, processed_at = now()
+       FROM verdict WHERE uploads.id = verdict.upload_id
+     )
+     SELECT upload_id FROM verdict`,
     [
-      r.uploadId, r.status, r.media?.mime ?? null, r.media?.kind ?? null, r.media?.width ?? null, r.media?.height ?? null,
+      r.uploadId, r.tenantId, r.verdict.decision, JSON.stringify(r.verdict.reasons), JSON.stringify(r.scores ?? {}), r.verdict.policy_version,
+      JSON.stringify(r.signals.map((s) => ({ ...s, evidence: s.evidence ?? null }))),
+      r.status, r.media?.mime ?? null, r.media?.kind ?? null, r.media?.width ?? null, r.media?.height ?? null,
       r.media?.durationS ?? null, r.error?.code ?? null, r.error?.message ?? null,
       r.fingerprints ? JSON.stringify(r.fingerprints) : null, r.scores ? JSON.stringify(r.scores) : null,
     ],
   );
-  return true;
+  return inserted.length > 0;
 }
 
 export interface StoredSignal extends Signal {

@@ -32,13 +32,15 @@ export async function recordUploadHashes(
   }
   if (rows.length === 0) return 0;
   await tx.query(
-    `INSERT INTO upload_hashes (tenant_id, upload_id, kind, frame, time_s, hash, quality)
-     SELECT $1, $2, r.kind, r.frame, r.time_s, r.hash, r.quality
-       FROM jsonb_to_recordset($3::jsonb) AS r(kind text, frame int, time_s float8, hash text, quality int)
-     ON CONFLICT (upload_id, kind, frame) DO NOTHING`,
-    [tenantId, uploadId, JSON.stringify(rows)],
+    `WITH stored AS (
+       INSERT INTO upload_hashes (tenant_id, upload_id, kind, frame, time_s, hash, quality)
+       SELECT $1, $2, r.kind, r.frame, r.time_s, r.hash, r.quality
+         FROM jsonb_to_recordset($3::jsonb) AS r(kind text, frame int, time_s float8, hash text, quality int)
+       ON CONFLICT (upload_id, kind, frame) DO NOTHING
+     )
+     SELECT pg_notify($4, 'uploads')`,
+    [tenantId, uploadId, JSON.stringify(rows), HASHES_CHANNEL],
   );
-  await tx.query('SELECT pg_notify($1, $2)', [HASHES_CHANNEL, 'uploads']);
   return rows.length;
 }
 

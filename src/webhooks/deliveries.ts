@@ -28,13 +28,14 @@ export async function createDelivery(
   payload: Record<string, unknown>,
   fallback?: { url?: string | undefined; secret?: string | undefined },
 ): Promise<string | null> {
-  const tenant = await queryOne<{ webhook_url: string | null }>(tx, 'SELECT webhook_url FROM tenants WHERE id = $1', [tenantId]);
-  const url = tenant?.webhook_url ?? fallback?.url;
-  if (!url) return null;
+  // The tenant's own URL wins over the configured default; with neither there is nothing to deliver.
   const rows = await tx.query<{ id: string }>(
-    `INSERT INTO webhook_deliveries (id, tenant_id, upload_id, event, url, payload) VALUES ($1, $2, $3, $4, $5, $6)
+    `INSERT INTO webhook_deliveries (id, tenant_id, upload_id, event, url, payload)
+     SELECT $1, $2, $3, $4, target.url, $6
+       FROM (SELECT COALESCE((SELECT webhook_url FROM tenants WHERE id = $2), $5::text) AS url) target
+      WHERE target.url IS NOT NULL
      ON CONFLICT (upload_id, event) DO NOTHING RETURNING id`,
-    [newId(), tenantId, uploadId, event, url, JSON.stringify({ event, ...payload })],
+    [newId(), tenantId, uploadId, event, fallback?.url ?? null, JSON.stringify({ event, ...payload })],
   );
   return rows[0]?.id ?? null;
 }
