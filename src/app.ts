@@ -7,6 +7,7 @@ import { latestPolicy } from './db/policies.ts';
 import { openPostgres } from './db/postgres.ts';
 import { loadAiScorer } from './detectors/ai/index.ts';
 import { builtInDetectors } from './detectors/catalogue.ts';
+import { defaultOcrService } from './vision/ocr.ts';
 import { metaDeepDetectors } from './detectors/meta/index.ts';
 import { DeepMetadataReader } from './media/deep-metadata.ts';
 import { DetectorRegistry } from './detectors/registry.ts';
@@ -41,7 +42,11 @@ export interface Tollgate {
 /** The built-in detectors as configured (a retrained or ONNX `ai.classifier` model replaces the shipped one). */
 export function configuredDetectors(config: Config): Detector[] {
   const path = config.models.aiClassifier;
-  const checks = { nsfw: config.checks?.nsfw ?? false, recaptureFaceCheck: config.checks?.recaptureFaces ?? false };
+  const checks = {
+    nsfw: config.checks?.nsfw ?? false,
+    recaptureFaceCheck: config.checks?.recaptureFaces ?? false,
+    ocr: config.copyright?.ocr === false ? (false as const) : defaultOcrService,
+  };
   return builtInDetectors(path ? { aiScorer: loadAiScorer(path), ...checks } : checks);
 }
 

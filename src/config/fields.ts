@@ -105,6 +105,7 @@ export const FIELDS: readonly FieldSpec[] = [
   { env: 'TOLLGATE_LOCAL_MIN_INLIERS', path: 'matching.local.minInliers', schema: int(6, 500), expected: 'an integer 6..500' },
   { env: 'TOLLGATE_NSFW', path: 'checks.nsfw', schema: bool, expected: 'a boolean (true/false/1/0/yes/no)' },
   { env: 'TOLLGATE_RECAPTURE_FACES', path: 'checks.recaptureFaces', schema: bool, expected: 'a boolean (true/false/1/0/yes/no)' },
+  { env: 'TOLLGATE_OCR', path: 'copyright.ocr', schema: bool, expected: 'a boolean (true/false/1/0/yes/no)' },
   { env: 'TOLLGATE_AI_MODEL', path: 'models.aiClassifier', schema: text(), expected: 'a path to a model file written by `tollgate train ai-detector`' },
   { env: 'TOLLGATE_WEBHOOK_SECRET', path: 'webhooks.secret', schema: text(16, 1024), expected: 'a secret of 16..1024 characters', secret: true },
   { env: 'REDIS_URL', path: 'redis.url', schema: url(['redis:', 'rediss:']), expected: 'a redis:// or rediss:// URL', secret: true },

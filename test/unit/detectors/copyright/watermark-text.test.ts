@@ -1,0 +1,90 @@
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
+import { afterAll, describe, expect, it, vi } from 'vitest';
+import { createWatermarkTextDetector, watermarkSignals } from '../../../../src/detectors/copyright/watermark-text.ts';
+import { NO_LOOKUPS } from '../../../../src/detectors/types.ts';
+import { openMedia } from '../../../../src/media/open.ts';
+import { OCR_MODEL, PaddleOcrService, tileStarts, type OcrLine, type OcrResult } from '../../../../src/vision/ocr.ts';
+import { renderWatermark } from '../../../support/watermarks.ts';
+import { DATA, HAS_DATA, photo } from '../task/helpers.ts';
+
+const result = (lines: OcrLine[]): OcrResult => ({ model: OCR_MODEL, lines, width: 1024, height: 768, tiles: 1, ms: 1 });
+const line = (text: string, box: OcrLine['box'] = [0.4, 0.45, 0.2, 0.1], confidence = 0.9): OcrLine => ({ text, confidence, box });
+
+describe('watermarkSignals', () => {
+  it('names the agency, counts repetitions and says where the mark is', () => {
+    const [signal] = watermarkSignals(result([line('shutterstock'), line('shutterstock', [0.1, 0.1, 0.2, 0.05]), line('Image ID: 1984412345')]));
+    expect(signal).toMatchObject({ code: 'copyright.watermark_text', severity: 'high', evidence: { agency: 'Shutterstock', occurrences: 2, edits: 0 } });
+    expect(signal!.score).toBeGreaterThanOrEqual(0.9);
+    expect(signal!.message).toContain('Shutterstock');
+  });
+
+  it('scores an inexact read lower and a copyright notice without an agency as medium', () => {
+    const exact = watermarkSignals(result([line('shutterstock')]))[0]!;
+    const inexact = watermarkSignals(result([line('shutteostock')]))[0]!;
+    expect(inexact.score).toBeLessThan(exact.score);
+    const notice = watermarkSignals(result([line('Copyright John Doe 2021', [0.7, 0.9, 0.25, 0.04])]))[0]!;
+    expect(notice).toMatchObject({ severity: 'medium', evidence: { agency: null, text: 'Copyright John Doe 2021' } });
+    expect(notice.message).toContain('bottom right');
+  });
+
+  it('stays silent on ordinary text', () => {
+    expect(watermarkSignals(result([line('Fisher-Price'), line('CRAFT BEER'), line('In stock')]))).toEqual([]);
+  });
+
+  it('joins a name split over two boxes', () => {
+    expect(watermarkSignals(result([line('Getty'), line('Images')]))[0]?.evidence).toMatchObject({ agency: 'Getty Images', text: 'Getty Images' });
+  });
+
+  it('runs whatever OCR service it is given', async () => {
+    const detector = createWatermarkTextDetector(() => ({ read: async () => result([line('alamy')]), readRaster: async () => result([]) }));
+    const view = await openMedia(readFileSync(photo('dog.jpg')));
+    const signals = await detector.detect(view, { upload: { receivedAt: new Date() }, lookups: NO_LOOKUPS, abort: new AbortController().signal });
+    expect(signals[0]?.evidence).toMatchObject({ agency: 'Alamy' });
+  });
+});
+
+describe('tileStarts', () => {
+  it('covers the side with as few overlapping tiles as needed', () => {
+    expect(tileStarts(800, 1024)).toEqual([0]);
+    expect(tileStarts(2048, 1024)).toEqual([0, 1024]);
+    expect(tileStarts(2500, 1024)).toEqual([0, 738, 1476]);
+  });
+});
+
+describe.skipIf(!HAS_DATA)('copyright.watermark_text on real photos (PaddleOCR from the package, offline)', () => {
+  const fetchSpy = vi.spyOn(globalThis, 'fetch');
+  afterAll(() => fetchSpy.mockRestore());
+  const service = new PaddleOcrService();
+  const detector = createWatermarkTextDetector(() => service);
+  const run = async (bytes: Buffer) =>
+    detector.detect(await openMedia(bytes), { upload: { receivedAt: new Date() }, lookups: NO_LOOKUPS, abort: new AbortController().signal });
+
+  it('reads a centred Shutterstock watermark at 50 % opacity', async () => {
+    const [signal] = await run(await renderWatermark(readFileSync(photo('dog.jpg')), 'Shutterstock', 'centred', 0.5));
+    expect(signal).toMatchObject({ code: 'copyright.watermark_text', severity: 'high', evidence: { agency: 'Shutterstock', model: OCR_MODEL } });
+    const [x, y, w, h] = signal!.evidence!['box'] as number[];
+    expect(x! + w! / 2).toBeGreaterThan(0.3);
+    expect(x! + w! / 2).toBeLessThan(0.7);
+    expect(y! + h! / 2).toBeGreaterThan(0.3);
+    expect(y! + h! / 2).toBeLessThan(0.7);
+    // The models come from node_modules: nothing is fetched.
+    expect(fetchSpy).not.toHaveBeenCalled();
+  });
+
+  it('reads a diagonal tiled Getty Images watermark and a corner Dreamstime credit', async () => {
+    const tiled = await run(await renderWatermark(readFileSync(photo('horses.jpg')), 'Getty Images', 'tiled', 0.5));
+    expect(tiled[0]?.evidence).toMatchObject({ agency: 'Getty Images' });
+    const corner = await run(await renderWatermark(readFileSync(photo('eagle.jpg')), 'Dreamstime', 'corner', 0.8));
+    expect(corner[0]?.evidence).toMatchObject({ agency: 'Dreamstime' });
+    expect(corner[0]?.message).toContain('bottom right');
+  });
+
+  it('finds nothing on clean photos, including one full of lettering', async () => {
+    expect(await run(readFileSync(photo('dog.jpg')))).toEqual([]);
+    const beer = readFileSync(path.join(DATA, 'immich-test-assets/albums/text/craft-beer.jpg'));
+    const read = await service.read(await openMedia(beer));
+    expect(read.lines.length).toBeGreaterThan(0);
+    expect(watermarkSignals(read)).toEqual([]);
+  });
+});
