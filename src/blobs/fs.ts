@@ -1,5 +1,5 @@
 import { createHash, randomUUID } from 'node:crypto';
-import { mkdir, open, link, rename, rm, stat, unlink, readFile } from 'node:fs/promises';
+import { mkdir, open, link, rename, stat, unlink, readFile } from 'node:fs/promises';
 import type { FileHandle } from 'node:fs/promises';
 import path from 'node:path';
 import type { Readable } from 'node:stream';
@@ -9,6 +9,13 @@ import type { BlobStat, BlobStore, PutResult, PutStreamOptions } from './types.t
 
 function errnoCode(error: unknown): string | undefined {
   return typeof error === 'object' && error !== null && 'code' in error ? String((error as { code: unknown }).code) : undefined;
+}
+
+/** Stream writes are gathered into batches of this size. */
+const WRITE_BATCH_BYTES = 1024 * 1024;
+
+async function removeTemp(file: string): Promise<void> {
+  await unlink(file).catch(() => undefined);
 }
 
 function wrap(error: unknown, action: string, key?: string): TollgateError {
@@ -29,6 +36,8 @@ export class FsBlobStore implements BlobStore {
   readonly kind = 'fs';
   readonly rootDir: string;
   private readonly tmpDir: string;
+  /** Directories known to exist: creating them again on every write was a syscall storm under load. */
+  private readonly knownDirs = new Set<string>();
 
   constructor(rootDir: string) {
     this.rootDir = path.resolve(rootDir);
@@ -55,19 +64,29 @@ export class FsBlobStore implements BlobStore {
     let size = 0;
     let tmp: string | undefined;
     let handle: FileHandle | undefined;
+    // Network chunks are small (16–64 KB); one write per chunk costs a thread-pool round trip each.
+    let pending: Buffer[] = [];
+    let pendingBytes = 0;
     try {
-      await mkdir(this.tmpDir, { recursive: true });
+      await this.ensureDir(this.tmpDir);
       tmp = path.join(this.tmpDir, `${randomUUID()}.part`);
       handle = await open(tmp, 'wx');
       for await (const chunk of stream) {
-        const buf = typeof chunk === 'string' ? Buffer.from(chunk) : chunk;
+        const buf = typeof chunk === 'string' ? Buffer.from(chunk) : Buffer.from(chunk.buffer, chunk.byteOffset, chunk.byteLength);
         size += buf.length;
         if (options.maxBytes !== undefined && size > options.maxBytes) {
           throw new TollgateError('blob.error', `stream exceeds ${options.maxBytes} bytes`, { reason: 'too_large', maxBytes: options.maxBytes });
         }
         hash.update(buf);
-        await handle.write(buf);
+        pending.push(buf);
+        pendingBytes += buf.length;
+        if (pendingBytes >= WRITE_BATCH_BYTES) {
+          await handle.writev(pending);
+          pending = [];
+          pendingBytes = 0;
+        }
       }
+      if (pending.length > 0) await handle.writev(pending);
       await handle.sync();
       await handle.close();
       handle = undefined;
@@ -78,7 +97,7 @@ export class FsBlobStore implements BlobStore {
       throw wrap(error, 'putStream');
     } finally {
       await handle?.close().catch(() => undefined);
-      if (tmp) await rm(tmp, { force: true }).catch(() => undefined);
+      if (tmp) await removeTemp(tmp);
     }
   }
 
@@ -122,7 +141,7 @@ export class FsBlobStore implements BlobStore {
     const key = blobKeyForSha256(sha256);
     let tmp: string | undefined;
     try {
-      await mkdir(this.tmpDir, { recursive: true });
+      await this.ensureDir(this.tmpDir);
       tmp = path.join(this.tmpDir, `${randomUUID()}.part`);
       const handle = await open(tmp, 'wx');
       try {
@@ -137,20 +156,31 @@ export class FsBlobStore implements BlobStore {
     } catch (error) {
       throw wrap(error, 'put', key);
     } finally {
-      if (tmp) await rm(tmp, { force: true }).catch(() => undefined);
+      if (tmp) await removeTemp(tmp);
     }
   }
 
+  private async ensureDir(dir: string): Promise<void> {
+    if (this.knownDirs.has(dir)) return;
+    await mkdir(dir, { recursive: true });
+    this.knownDirs.add(dir);
+  }
+
   /** Moves a finished temp file to its content address; returns false when the blob already existed. */
-  private async linkInto(tmp: string, sha256: string): Promise<boolean> {
+  private async linkInto(tmp: string, sha256: string, retried = false): Promise<boolean> {
     const final = this.pathFor(blobKeyForSha256(sha256));
-    await mkdir(path.dirname(final), { recursive: true });
+    await this.ensureDir(path.dirname(final));
     try {
       await link(tmp, final);
       return true;
     } catch (error) {
       const code = errnoCode(error);
       if (code === 'EEXIST') return false;
+      if (code === 'ENOENT' && !retried) {
+        // A directory we remembered was removed behind our back (an operator cleaning up): recreate it once.
+        this.knownDirs.clear();
+        return this.linkInto(tmp, sha256, true);
+      }
       // Some filesystems (FAT, certain network mounts) have no hard links: rename is still atomic,
       // it just cannot tell us whether we were first.
       if (code === 'EPERM' || code === 'ENOTSUP' || code === 'EOPNOTSUPP' || code === 'ENOSYS') {

@@ -141,6 +141,16 @@ describe('FsBlobStore', () => {
     expect(await readdir(path.join(dir, 'tmp'))).toEqual([]);
   });
 
+  it('writes a multi-megabyte stream in batches and recreates directories removed behind its back', async () => {
+    const chunks = Array.from({ length: 40 }, () => randomBytes(64 * 1024));
+    const first = await store.putStream(Readable.from(chunks));
+    expect(await store.get(first.key)).toEqual(Buffer.concat(chunks));
+    await rm(path.join(dir, 'sha256'), { recursive: true, force: true });
+    const again = await store.put(Buffer.concat(chunks));
+    expect(again).toMatchObject({ key: first.key, created: true });
+    expect(await store.get(first.key)).toEqual(Buffer.concat(chunks));
+  });
+
   it('counts exactly one creation among concurrent puts', async () => {
     const bytes = randomBytes(200_000);
     const results = await Promise.all(Array.from({ length: 8 }, () => store.put(bytes)));
