@@ -30,6 +30,7 @@ import {
   OVEREXPOSED_FRACTION,
   qualityDetectors,
 } from '../src/detectors/quality/index.ts';
+import { screensSection } from './quality-screens.ts';
 
 const arg = (name: string, fallback: string): string => {
   const i = process.argv.indexOf(name);
@@ -248,6 +249,7 @@ async function main(): Promise<void> {
   const blurriestOriginals = [...originals].sort((a, b) => a.m.sharpness - b.m.sharpness).slice(0, 5);
   const firedOnOriginals = originals.filter((o) => o.fired.length > 0);
   const videos = await videoSection();
+  const screens = await screensSection({ photos: originals.map((o) => ({ file: o.file, bytes: readFileSync(path.join(DATA, o.file)) })), sources: 12 });
 
   const doc = `# Quality detector calibration
 
@@ -326,7 +328,8 @@ ${firedOnOriginals.length === 0 ? 'none' : firedOnOriginals.map((o) => `- \`${o.
 whose black surround is ragged, not a clean bar. A photo encoded to H.264 with ffmpeg (see the unit tests) differs by < 0.01.
 
 ${videos}
-`;
+
+${screens}`;
   mkdirSync(path.dirname(OUT), { recursive: true });
   writeFileSync(OUT, doc);
   console.log(`wrote ${OUT}: ${originals.length} photos, blur threshold ${chosen.threshold.toFixed(4)} (code ${BLUR_THRESHOLD}), ${atCode.fp} FP / ${atCode.fn} FN`);

@@ -1,5 +1,6 @@
 import { describe, expect, it, vi } from 'vitest';
 import { openMedia } from '../../../../src/media/open.ts';
+import { builtInDetectors } from '../../../../src/detectors/catalogue.ts';
 import { createNsfwDetector, nsfwDetector } from '../../../../src/detectors/content/nsfw.ts';
 import { NSFW_CLASSES, type NsfwProbabilities } from '../../../../src/vision/nsfw.ts';
 import { data, HAS_DATA, run, videoView } from '../quality/helpers.ts';
@@ -45,6 +46,13 @@ describe.skipIf(!HAS_DATA)('content.nsfw (nsfwjs MobileNetV2 on tfjs WASM, model
   it('the default detector runs the same model end to end', async () => {
     expect(await run(nsfwDetector, await openMedia(data('object-photos/giraffe.jpg')))).toEqual([]);
   }, 120_000);
+});
+
+describe('content.nsfw in the catalogue', () => {
+  it('is off unless the deployment enables it', () => {
+    expect(builtInDetectors().map((d) => d.name)).not.toContain('content.nsfw');
+    expect(builtInDetectors({ nsfw: true }).map((d) => d.name)).toContain('content.nsfw');
+  });
 });
 
 describe('content.nsfw thresholds (injected classifier: no explicit images in the repository)', () => {
