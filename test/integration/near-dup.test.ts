@@ -81,4 +81,21 @@ describe.each(BACKENDS)('near duplicates on $name', (backend) => {
     );
     expect(rows[0]?.n).toBe(0);
   });
+
+  it('finds heavy crops and tilted copies PDQ misses through the local-feature matcher', async (context) => {
+    if (!t) return context.skip();
+    const original = await upload(photo('eagle.jpg'), 'gina');
+    const { width = 0, height = 0 } = await sharp(photo('eagle.jpg')).metadata();
+    const crop = await sharp(photo('eagle.jpg'))
+      .extract({ left: Math.round(width * 0.25), top: Math.round(height * 0.25), width: Math.round(width / 2), height: Math.round(height / 2) })
+      .jpeg({ quality: 80 })
+      .toBuffer();
+    const own = await upload(crop, 'gina');
+    expect(own.verdict).toEqual({ decision: 'review', reasons: ['dup.near'] });
+    expect(signal(own, 'dup.near')?.evidence).toMatchObject({ matched_upload: original.id, matcher: 'local', inliers: expect.any(Number), same_contributor: true });
+    const tilted = await upload(await sharp(photo('eagle.jpg')).rotate(17, { background: '#000000' }).jpeg().toBuffer(), 'hank');
+    expect(tilted.verdict).toEqual({ decision: 'reject', reasons: ['dup.cross_account'] });
+    expect(signal(tilted, 'dup.cross_account')?.evidence).toMatchObject({ match: 'near', matcher: 'local', same_contributor: false });
+    expect(signal(tilted, 'dup.cross_account')?.message).toContain('local features agree');
+  });
 });

@@ -34,7 +34,8 @@ function perView<V>(store: WeakMap<DetectorLookups, WeakMap<MediaView, Promise<V
 export function localNearUploads(view: MediaView, lookups: DetectorLookups): Promise<LocalNearUpload[]> {
   return perView(nearMemo, lookups, view, async () => {
     if (!lookups.nearUploadsByKeypoints || view.info.kind !== 'image') return [];
-    if ((await nearUploads(view, lookups)).some((n) => n.sha256 !== view.sha256)) return [];
+    // Anything PDQ found (even the same bytes, which dup.exact reports) answers the question already.
+    if ((await nearUploads(view, lookups)).length > 0) return [];
     return lookups.nearUploadsByKeypoints(await localKeypoints(view));
   });
 }
