@@ -6,6 +6,8 @@ const BIN = fileURLToPath(new URL('../../bin/tollgate.js', import.meta.url));
 export interface WorkerPool {
   /** Resolves once every first-generation worker has started consuming the queue. */
   ready: Promise<void>;
+  /** Process ids of the workers running now. */
+  pids(): number[];
   stop(): Promise<void>;
 }
 
@@ -49,6 +51,7 @@ export function startWorkerProcesses(count: number, env: NodeJS.ProcessEnv, log:
   for (let slot = 1; slot <= count; slot++) launch(slot, 0);
   return {
     ready: Promise.all(started).then(() => undefined),
+    pids: () => [...children].flatMap((child) => (child.pid === undefined ? [] : [child.pid])),
     stop: async () => {
       stopping = true;
       await Promise.all(
