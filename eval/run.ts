@@ -8,6 +8,7 @@ runParts(
     { script: 'eval/metadata.ts', output: 'eval-metadata.md', title: 'Metadata forensics' },
     { script: 'eval/ai.ts', output: 'eval-ai.md', title: 'Provenance and AI-generated detection' },
     { script: 'eval/task.ts', output: 'eval-task.md', title: 'Task relevance: objects and faces' },
+    { script: 'eval/copyright.ts', output: 'eval-copyright.md', title: 'Copyright risk: watermark text and rights metadata' },
   ],
   'EVAL.md',
   'Evaluations',

@@ -126,6 +126,8 @@ function humanConfig(wasmDir: string, modelDir: string): Record<string, unknown>
 /** What one `detect` call runs. */
 export interface ModelSelection {
   objects: boolean;
+  /** The face detector; the three switches below need it. */
+  faces: boolean;
   /** Face mesh and 1024-d descriptors (task `self`, enrolment). */
   describeFaces: boolean;
   /** Anti-spoofing and liveness scores per face. */
@@ -140,7 +142,7 @@ export function modelsFor(s: ModelSelection): Record<string, unknown> {
   return {
     object: { enabled: s.objects },
     face: {
-      enabled: true,
+      enabled: s.faces,
       mesh: { enabled: s.describeFaces },
       description: { enabled: s.describeFaces },
       antispoof: { enabled: s.liveness, skipFrames: 0, skipTime: 0 },

@@ -49,8 +49,17 @@ export interface VisionResult {
   ms: number;
 }
 
+/** Which models a caller needs: a task that only asks for objects skips the face models, and the reverse. */
+export interface VisionNeeds {
+  objects: boolean;
+  /** Faces with descriptors. */
+  faces: boolean;
+}
+
+export const ALL_VISION: VisionNeeds = { objects: true, faces: true };
+
 export interface VisionService {
-  analyse(view: MediaView, signal?: AbortSignal): Promise<VisionResult>;
+  analyse(view: MediaView, signal?: AbortSignal, needs?: VisionNeeds): Promise<VisionResult>;
 }
 
 /** Faces of a still image with anti-spoofing and liveness scores (quality.screen_recapture). */
@@ -59,9 +68,9 @@ export interface FaceCheckService {
 }
 
 /** Task analysis: objects, faces and descriptors. */
-const TASK_MODELS: ModelSelection = { objects: true, describeFaces: true, liveness: false };
+const TASK_MODELS: ModelSelection = { objects: true, faces: true, describeFaces: true, liveness: false };
 /** Face check: the face detector plus the two small anti-spoof models (~1/5 of a task analysis). */
-const FACE_CHECK_MODELS: ModelSelection = { objects: false, describeFaces: false, liveness: true };
+const FACE_CHECK_MODELS: ModelSelection = { objects: false, faces: true, describeFaces: false, liveness: true };
 
 /** Evenly spread picks, always including the first and last when there is more than one. */
 export function pickFrames<T>(frames: readonly T[], max: number): T[] {
@@ -74,7 +83,8 @@ export class HumanVisionService implements VisionService, FaceCheckService {
   private human: Promise<HumanInstance> | undefined;
   /** human keeps per-call state (tensors, timers): calls run one after another. */
   private queue: Promise<unknown> = Promise.resolve();
-  private readonly cache = new WeakMap<MediaView, Promise<VisionResult>>();
+  /** Per view, keyed by the needs ("of" = objects and faces); a full result also serves any subset. */
+  private readonly cache = new WeakMap<MediaView, Map<string, Promise<VisionResult>>>();
   private readonly faceCache = new WeakMap<MediaView, Promise<DetectedFace[]>>();
 
   constructor(private readonly maxFrames = VISION_MAX_FRAMES) {}
@@ -89,12 +99,20 @@ export class HumanVisionService implements VisionService, FaceCheckService {
   }
 
   /** Results are cached per view: several task detectors share one run of the models. */
-  analyse(view: MediaView, signal?: AbortSignal): Promise<VisionResult> {
-    let result = this.cache.get(view);
+  analyse(view: MediaView, signal?: AbortSignal, needs: VisionNeeds = ALL_VISION): Promise<VisionResult> {
+    const key = `${needs.objects ? 'o' : ''}${needs.faces ? 'f' : ''}`;
+    let byNeeds = this.cache.get(view);
+    if (!byNeeds) {
+      byNeeds = new Map();
+      this.cache.set(view, byNeeds);
+    }
+    let result = byNeeds.get(key) ?? byNeeds.get('of');
     if (!result) {
-      result = this.run(view, signal);
-      this.cache.set(view, result);
-      result.catch(() => this.cache.delete(view));
+      const models: ModelSelection = { objects: needs.objects, faces: needs.faces, describeFaces: needs.faces, liveness: false };
+      result = this.run(view, models, signal);
+      byNeeds.set(key, result);
+      const added = byNeeds;
+      result.catch(() => added.delete(key));
     }
     return result;
   }
@@ -115,18 +133,18 @@ export class HumanVisionService implements VisionService, FaceCheckService {
     return result;
   }
 
-  private async run(view: MediaView, signal?: AbortSignal): Promise<VisionResult> {
+  private async run(view: MediaView, models: ModelSelection, signal?: AbortSignal): Promise<VisionResult> {
     const started = performance.now();
     const human = await this.instance();
     const all: readonly MediaFrame[] = view.info.kind === 'video' ? await view.frames() : [];
     const chosen = view.info.kind === 'video' ? pickFrames(all, this.maxFrames) : [];
     const frames: FrameVision[] = [];
     if (view.info.kind === 'image') {
-      frames.push(await this.detect(human, await view.raster({ maxSide: VISION_RASTER_SIDE }), 0, 0));
+      frames.push(await this.detect(human, await view.raster({ maxSide: VISION_RASTER_SIDE }), 0, 0, models));
     } else {
       for (const frame of chosen) {
         signal?.throwIfAborted();
-        frames.push(await this.detect(human, await frame.raster({ maxSide: VISION_RASTER_SIDE }), frame.index, frame.timeS));
+        frames.push(await this.detect(human, await frame.raster({ maxSide: VISION_RASTER_SIDE }), frame.index, frame.timeS, models));
       }
     }
     return {

@@ -12,7 +12,8 @@ export interface Agency {
 export const STOCK_AGENCIES: readonly Agency[] = [
   { name: 'Shutterstock', aliases: ['shutterstock'] },
   { name: 'Getty Images', aliases: ['gettyimages'] },
-  { name: 'iStock', aliases: ['istockphoto', 'istock'] },
+  // "stock.com": the credit "iStock.com/name" often loses its small "i"; "shutterstock.com" still reads as Shutterstock (earlier match wins).
+  { name: 'iStock', aliases: ['istockphoto', 'istock', 'stockcom'] },
   { name: 'Alamy', aliases: ['alamy'] },
   { name: 'Adobe Stock', aliases: ['adobestock', 'stockadobecom'] },
   { name: 'Dreamstime', aliases: ['dreamstime'] },

@@ -146,7 +146,9 @@ export function createTaskVisionDetector(service: () => VisionService = defaultV
     async detect(view, context) {
       const spec = taskSpecOf(context.upload);
       if (!spec || !taskNeedsVision(spec)) return [];
-      const result = await service().analyse(view, context.abort);
+      // Only the models the task's fields use: a `self`-only task skips CenterNet (most of the cost).
+      const needs = { objects: spec.require_objects.length > 0 || spec.forbid_objects.length > 0 || spec.max_people !== undefined, faces: spec.self || spec.max_people !== undefined };
+      const result = await service().analyse(view, context.abort, needs);
       if (result.frames.length === 0) return [];
       return [...objects(spec, result), ...people(spec, result), ...(await self(spec, result, context))];
     },

@@ -50,6 +50,22 @@ describe.skipIf(!HAS_DATA)('vision service (human on tfjs WASM, models from disk
     expect(cosineSimilarity(faces[0]!.descriptor!, flipped.frames[0]!.faces[0]!.descriptor!)).toBeGreaterThan(0.8);
   });
 
+  it('runs only the models a caller needs, and a full result serves any subset', async () => {
+    const bytes = readFileSync(path.join(DATA, 'near-duplicates/augly-transforms/inputs/dfdc_1.jpg'));
+    const objectsOnly = await service.analyse(await openMedia(bytes), undefined, { objects: true, faces: false });
+    expect(labels(objectsOnly.frames[0]!.objects)).toContain('person');
+    expect(objectsOnly.frames[0]!.faces).toEqual([]);
+    const facesOnly = await service.analyse(await openMedia(bytes), undefined, { objects: false, faces: true });
+    expect(facesOnly.frames[0]!.objects).toEqual([]);
+    expect(facesOnly.frames[0]!.faces[0]!.descriptor).toHaveLength(1024);
+    // The next full analysis switches every model back on (human keeps a call's config).
+    const view = await openMedia(bytes);
+    const full = await service.analyse(view);
+    expect(labels(full.frames[0]!.objects)).toContain('person');
+    expect(full.frames[0]!.faces).toHaveLength(1);
+    expect(service.analyse(view, undefined, { objects: false, faces: true })).toBe(service.analyse(view));
+  });
+
   it('enrols the largest face, refuses a selfie without a face', async () => {
     const enrolled = await enrolFace(await openMedia(readFileSync(path.join(DATA, 'near-duplicates/augly-transforms/inputs/dfdc_1.jpg'))), service);
     expect(enrolled.descriptor).toHaveLength(1024);

@@ -19,6 +19,8 @@ describe('matchAgency', () => {
     ['Credit: Getty lmages', 'Getty Images'],
     ['iStock.com/photographer', 'iStock'],
     ['istock.com/ph pher', 'iStock'],
+    ['Stock.com/photographer', 'iStock'],
+    ['shutterstock.com · 1984412345', 'Shutterstock'],
     ['9 Dreamstime.com', 'Dreamstime'],
     ['Dreamstime.cem', 'Dreamstime'],
     ['Alamy Stock Photo', 'Alamy'],
