@@ -109,17 +109,25 @@ async function main(): Promise<void> {
   log('| what | files | CPU p50 | CPU p90 | wall p50 | wall p90 | target |');
   log('|---|---|---|---|---|---|---|');
   const provenance = run([generatorMetadataDetector, c2paDetector]);
-  log(row('provenance + metadata: camera JPEGs (exif-camera-samples)', cameras.length, await time(await open(cameras), provenance), '≤ 3 ms'));
-  log(row('provenance + metadata: ComfyUI PNGs (text chunks, stealth check)', comfy.length, await time(await open(comfy), provenance), '≤ 3 ms'));
+  const camerasProv = await time(await open(cameras), provenance);
+  const comfyProv = await time(await open(comfy), provenance);
+  log(row('provenance + metadata: camera JPEGs (exif-camera-samples)', cameras.length, camerasProv, '≤ 3 ms'));
+  log(row('provenance + metadata: ComfyUI PNGs (text chunks, stealth check)', comfy.length, comfyProv, '≤ 3 ms'));
   log(row('provenance + metadata: C2PA JPEGs (signature + hash validation)', c2pa.length, await time(await open(c2pa), provenance), '—'));
   log(row('invisible watermark decode (full-resolution raster)', photos.length, await time(await open(photos), run([invisibleWatermarkDetector])), '—'));
+  const classifierP50: number[] = [];
   for (const [name, files] of [
     ['object photos, 0.3–1.2 MP', photos],
     ['camera JPEGs, mixed sizes', cameras],
   ] as const) {
-    log(row(`ai.classifier, shipped model (≤ 512 px raster + features): ${name}`, files.length, await time(await open(files), run([createPixelClassifierDetector(logreg)])), '≤ 50 ms'));
+    const t = await time(await open(files), run([createPixelClassifierDetector(logreg)]));
+    classifierP50.push(percentile(t.cpu, 50));
+    log(row(`ai.classifier, shipped model (≤ 512 px raster + features): ${name}`, files.length, t, '≤ 50 ms'));
     log(row(`ai.classifier, ONNX test model (224×224 resize + tensor + run): ${name}`, files.length, await time(await open(files), run([createPixelClassifierDetector(onnx)])), '≤ 50 ms'));
   }
+  log();
+  const provP50 = Math.max(percentile(camerasProv.cpu, 50), percentile(comfyProv.cpu, 50));
+  log(`Against the targets (median CPU per image): provenance + metadata ${f(provP50)} ms (≤ 3 ms: ${provP50 <= 3 ? 'met' : 'not met'}) on files without a manifest; a file that carries a C2PA manifest pays for its signature and hash validation (the C2PA row), which no 3 ms budget covers. Shipped classifier ${f(Math.max(...classifierP50))} ms (≤ 50 ms on one core: ${Math.max(...classifierP50) <= 50 ? 'met' : 'not met'}); its p90 is dominated by the ≤ 512 px resize of large photos on a loaded machine.`);
   log();
   log(`ONNX test model: GlobalAveragePool → Flatten → Gemm on a 1×3×224×224 input (built by test/support/onnx-model.ts); creating the session and the first run took ${f(sessionMs)} ms, paid once per worker process. A real tenant network (a ResNet-50 is ~4 GFLOPs) costs what onnxruntime needs for it on one thread, on top of the ~same pre-processing.`);
   log();
