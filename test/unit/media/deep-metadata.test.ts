@@ -42,6 +42,15 @@ describe('grouping ExifTool output', () => {
   });
 });
 
+describe('deep-phase codes', () => {
+  it('are all in the README signal catalogue', () => {
+    const readme = readFileSync(new URL('../../../README.md', import.meta.url), 'utf8');
+    const codes = [...new Set(metaDeepDetectors.flatMap((d) => d.codes))];
+    expect(codes.sort()).toEqual(['meta.date_inconsistent', 'meta.deep_read', 'meta.double_compression']);
+    for (const code of codes) expect(readme, code).toContain(`\`${code}\``);
+  });
+});
+
 describe('when the pipeline asks for the deep phase', () => {
   const medium = { code: 'meta.thumbnail_mismatch', severity: 'medium' as const, score: 0.6, message: '' };
   it('off never, always always, auto on a medium meta signal or a task', () => {
