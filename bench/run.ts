@@ -5,6 +5,7 @@ runParts(
     { script: 'bench/pipeline.ts', output: 'bench-pipeline.md', title: 'Upload pipeline: scan and API' },
     { script: 'bench/fingerprint.ts', args: ['--10m'], nodeArgs: ['--expose-gc'], output: 'bench-fingerprint.md', title: 'Fingerprints and Hamming index' },
     { script: 'bench/vision.ts', output: 'bench-vision.md', title: 'Vision models, and the pipeline with vision on and off' },
+    { script: 'bench/local-features.ts', nodeArgs: ['--expose-gc'], output: 'bench-local-features.md', title: 'Local-feature matcher: extraction and query' },
     { script: 'bench/ai.ts', output: 'bench-ai.md', title: 'Provenance, metadata and AI classifiers' },
     { script: 'bench/ocr.ts', output: 'bench-ocr.md', title: 'OCR for copyright.watermark_text' },
     { script: 'bench/metadata.ts', output: 'bench-metadata.md', title: 'Metadata forensics: hot path and deep phase' },
