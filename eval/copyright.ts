@@ -25,7 +25,7 @@ const OUT = path.join(ROOT, 'docs/eval-copyright.md');
 const OPACITIES = [0.15, 0.3, 0.5, 0.8] as const;
 
 /** Honest originals: no watermark, no stock. The `text` album has real lettering (beer labels, a shop sign, notes). */
-function cleanPhotos(): string[] {
+export function cleanPhotos(): string[] {
   const dir = (d: string, filter = /\.jpe?g$/i): string[] =>
     readdirSync(path.join(DATA, d))
       .filter((f) => filter.test(f))
@@ -133,7 +133,7 @@ function tierOf(signal: ReturnType<typeof rightsSignals>[number] | undefined): '
   return signal.evidence?.['agency'] ? 'agency' : 'third party';
 }
 
-async function rightsEval(photos: readonly string[]): Promise<{ tagged: { name: string; expected: string; hits: number; total: number }[]; real: { file: string; got: string; message: string }[] }> {
+export async function rightsEval(photos: readonly string[]): Promise<{ tagged: { name: string; expected: string; hits: number; total: number }[]; real: { file: string; got: string; message: string }[] }> {
   const exiftool = new ExifTool({ taskTimeoutMillis: 20_000 });
   const work = mkdtempSync(path.join(tmpdir(), 'tollgate-rights-'));
   const tagged = [];
