@@ -8,6 +8,14 @@ export const QUEUES = {
   deliverWebhook: 'webhook-deliver',
 } as const;
 
+export type QueueName = (typeof QUEUES)[keyof typeof QUEUES];
+
+/** One pg-boss poller of this process. */
+interface Poller {
+  id: string;
+  busy: boolean;
+}
+
 export interface QueueOptions {
   retries: number;
   /** Seconds before a job whose worker vanished is retried. */
@@ -43,7 +51,7 @@ export interface WebhookJob {
 export class JobQueue {
   readonly #boss: PgBoss;
   readonly #options: QueueOptions;
-  readonly #workerIds: string[] = [];
+  readonly #pollers = new Map<QueueName, Poller[]>();
 
   constructor(db: Database, options: Partial<QueueOptions> = {}) {
     this.#options = { ...DEFAULT_QUEUE_OPTIONS, ...options };
@@ -84,7 +92,7 @@ export class JobQueue {
       singletonKey: uploadId,
       ...(tx ? { db: executorFor(tx) } : {}),
     });
-    if (!tx) this.wake();
+    if (!tx) this.wake(QUEUES.processUpload);
   }
 
   async enqueueWebhook(deliveryId: string, tx?: Queryable): Promise<void> {
@@ -92,22 +100,33 @@ export class JobQueue {
       singletonKey: deliveryId,
       ...(tx ? { db: executorFor(tx) } : {}),
     });
-    if (!tx) this.wake();
+    if (!tx) this.wake(QUEUES.deliverWebhook);
   }
 
   /** Starts `concurrency` pollers, each handling one job at a time; a throw means retry (with backoff). */
-  async work<T extends object>(queue: string, concurrency: number, handler: (job: JobInfo<T>) => Promise<void>): Promise<void> {
+  async work<T extends object>(queue: QueueName, concurrency: number, handler: (job: JobInfo<T>) => Promise<void>): Promise<void> {
+    const pollers = this.#pollers.get(queue) ?? [];
+    this.#pollers.set(queue, pollers);
     for (let i = 0; i < concurrency; i++) {
-      const id = await this.#boss.work<T>(
+      const poller: Poller = { id: '', busy: false };
+      pollers.push(poller);
+      poller.id = await this.#boss.work<T>(
         queue,
         { batchSize: 1, includeMetadata: true, pollingIntervalSeconds: this.#options.pollingIntervalSeconds },
         async (jobs) => {
-          for (const job of jobs) {
-            await handler({ id: job.id, data: job.data, retryCount: job.retryCount, retryLimit: job.retryLimit });
+          poller.busy = true;
+          try {
+            for (const job of jobs) {
+              await handler({ id: job.id, data: job.data, retryCount: job.retryCount, retryLimit: job.retryLimit });
+            }
+          } finally {
+            poller.busy = false;
+            // Fetch again at once: while there is work a poller drains the queue instead of sleeping a
+            // polling interval between jobs (other processes' enqueues never wake this one).
+            if (poller.id) this.#boss.notifyWorker(poller.id);
           }
         },
       );
-      this.#workerIds.push(id);
     }
   }
 
@@ -120,8 +139,13 @@ export class JobQueue {
     await this.#boss.stop({ graceful, wait: true, close: false, timeout: 10_000 });
   }
 
-  /** In-process workers skip the polling interval; call after committing a transaction that enqueued. */
-  wake(): void {
-    for (const id of this.#workerIds) this.#boss.notifyWorker(id);
+  /**
+   * A job was committed to `queue`: one idle poller of this process fetches it now instead of at its next
+   * poll. Busy pollers need no wake-up, they fetch again as soon as their job is done.
+   */
+  wake(queue: QueueName): void {
+    const idle = this.#pollers.get(queue)?.find((poller) => !poller.busy && poller.id);
+    if (idle) this.#boss.notifyWorker(idle.id);
   }
+
 }

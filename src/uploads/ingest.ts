@@ -3,7 +3,7 @@ import { newId } from '../db/ids.ts';
 import { upsertContributor, upsertDevice, upsertTask } from '../db/parties.ts';
 import { insertUpload } from '../db/uploads.ts';
 import type { BlobStore } from '../blobs/index.ts';
-import type { JobQueue } from '../jobs/queue.ts';
+import { QUEUES, type JobQueue } from '../jobs/queue.ts';
 import type { UploadFields } from './fields.ts';
 
 export interface IngestDeps {
@@ -54,7 +54,7 @@ export async function ingestUpload(deps: IngestDeps, tenantId: string, blob: Sto
     if (created) await deps.queue.enqueueUpload(row.id, tx);
     return { uploadId: row.id, sha256: row.sha256, created };
   });
-  deps.queue.wake();
+  deps.queue.wake(QUEUES.processUpload);
   return result;
 }
 

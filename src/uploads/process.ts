@@ -1,7 +1,7 @@
 import { queryOne, type Database } from '../db/database.ts';
 import { getUploadById, markProcessing, recordResult, type UploadResult, type UploadRow } from '../db/uploads.ts';
 import type { BlobStore } from '../blobs/index.ts';
-import type { JobQueue } from '../jobs/queue.ts';
+import { QUEUES, type JobQueue } from '../jobs/queue.ts';
 import type { UploadFacts } from '../detectors/types.ts';
 import { analyse, type AnalysisDeps } from '../pipeline/analyse.ts';
 import type { Policy } from '../policy/spec.ts';
@@ -127,7 +127,7 @@ async function commitResult(deps: ProcessDeps, upload: UploadRow, record: Upload
     await tx.query('SELECT pg_notify($1, $2)', [VERDICT_CHANNEL, encodeVerdictNotice({ uploadId: upload.id, decision: record.verdict.decision, seconds })]);
     return true;
   });
-  if (deliveryId) deps.queue.wake();
+  if (deliveryId) deps.queue.wake(QUEUES.deliverWebhook);
   return written;
 }
 

@@ -1,5 +1,6 @@
 import type { FastifyInstance } from 'fastify';
 import { isUuid } from '../../db/ids.ts';
+import { QUEUES } from '../../jobs/queue.ts';
 import { claimReviewItem, decideReviewItem, getReviewItem, listReviewItems } from '../../review/items.ts';
 import { createDelivery } from '../../webhooks/deliveries.ts';
 import { tenantOf } from '../auth.ts';
@@ -113,7 +114,7 @@ export function reviewRoutes(app: FastifyInstance, ctx: ServerContext): void {
         if (deliveryId) await tollgate.queue.enqueueWebhook(deliveryId, tx);
         return decided;
       });
-      if (deliveryId) tollgate.queue.wake();
+      if (deliveryId) tollgate.queue.wake(QUEUES.deliverWebhook);
       const item = await getReviewItem(tollgate.db, tenant.id, result.item.id);
       return { item: item ?? result.item, decision_id: result.decisionId };
     },
