@@ -7,7 +7,7 @@ import { FIELD_BY_ENV, FIELD_BY_PATH, FIELDS, type FieldSpec } from './fields.ts
 import type { BlobsConfig, Config, ConfigSource, LogLevel } from './types.ts';
 
 /**
- * Verified inliers that make a local-feature match. On the eval corpus unrelated images reach at most 5
+ * Verified inliers that make a local-feature match. On the eval corpus unrelated images reach at most 6
  * and real copies at least 36 (docs/eval-near-duplicates.md), so 12 leaves margin on both sides.
  */
 export const DEFAULT_LOCAL_MIN_INLIERS = 12;
