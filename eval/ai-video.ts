@@ -143,19 +143,23 @@ export async function inspectSection(lines: string[], data: string, shippedScore
   const cameras = walk(join(data, 'exif-camera-samples/images'), /\.(jpe?g|heic|heif|png|tiff?|webp)$/i);
   let opened = 0;
   const notCleared: string[] = [];
+  let provenanceHits = 0;
   for (const file of cameras) {
     const view = await openMedia(readFileSync(file)).catch(() => null);
     if (!view) continue;
     opened++;
-    const { scores } = decide(DEFAULT_POLICY, await signalsOf(detectors, view));
-    if (scores.ai_generated >= 0.5) notCleared.push(`${relative(data, file)} (${scores.ai_generated})`);
+    const signals = await signalsOf(detectors, view);
+    if (signals.some((s) => s.code.startsWith('ai.') && s.code !== 'ai.classifier' && s.code !== 'ai.video_frames')) provenanceHits++;
+    const { scores } = decide(DEFAULT_POLICY, signals);
+    const why = signals.filter((s) => s.code.startsWith('ai.')).map((s) => `${s.code} p = ${Number(s.evidence?.['probability'] ?? s.score).toFixed(2)}`);
+    if (scores.ai_generated >= 0.5) notCleared.push(`${relative(data, file)} (${why.join(', ')})`);
   }
   lines.push(
     '## What `tollgate inspect` says about the shared data',
     '',
     `AI-labelled files with provenance (ai-generator-metadata manifest, images and animated WebPs): generator named and rejected on ${pct(aiFiles.length - unnamed.length, aiFiles.length)}${unnamed.length ? `; not: ${unnamed.join(', ')}` : ''}. The C2PA set has no generative manifests (see its README), so its camera captures count as originals below only through \`provenance.c2pa_capture\`.`,
     '',
-    `Honest camera originals (exif-camera-samples, ${opened} openable of ${cameras.length}): cleared of AI evidence (ai_generated < 0.5, so no AI review or reject) on ${pct(opened - notCleared.length, opened)}${notCleared.length ? `; not cleared: ${notCleared.join(', ')}` : ''}. Other families (metadata forensics, quality) may still send some of them to review for their own reasons; those are measured in their sections.`,
+    `Honest camera originals (exif-camera-samples, ${opened} openable of ${cameras.length}): provenance, metadata, watermark or video evidence of AI on ${pct(provenanceHits, opened)}; cleared (ai_generated < 0.5, no AI review or reject) on ${pct(opened - notCleared.length, opened)}${notCleared.length ? `. The rest go to review on the shipped pixel classifier alone — its false positives, the grey zone the default policy sends to a person: ${notCleared.join('; ')}` : ''}. Other families (metadata forensics, quality) may still send some originals to review for their own reasons; those are measured in their sections.`,
     '',
   );
 }
