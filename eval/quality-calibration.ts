@@ -8,6 +8,9 @@
  * a 480 px webcam frame and a 48 MP phone photo (a σ 3 blur on a 4000 px original vanishes at the
  * 512 px analysis scale and would make the labels meaningless). The threshold is placed between the
  * sharpest heavy blur (σ ≥ 3) and the blurriest original, at their geometric mean.
+ *
+ * Generated black, frozen, blurred, screenshot and screen-recapture cases, and the screenshot and moiré measures on the
+ * real photos, come from eval/quality-screens.ts.
  */
 import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
