@@ -226,8 +226,9 @@ export function logVsFaiss(results: VsResult[], log: (s?: string) => void): void
   log('(nflip 1) of ~153 hashes each (10 M / 2^16): about 41,600 candidates per query, deduplicated in a hash set.');
   log();
   for (const r of results) {
-    if (r.faissMissing) log(`${r.label}: FAISS rows not run — ${r.faissMissing}.`);
+    if (r.faissMissing) log(`${r.label}, ${r.rows[0]?.n.toLocaleString('en') ?? ''} hashes: FAISS rows not run — ${r.faissMissing}.`);
   }
+  if (results.some((r) => r.faissMissing)) log();
   log('| data | hashes | index | threads | queries timed | build s | RSS MB | over base MB | peak MB | queries/s | queries/s of CPU | p50 ms | p99 ms | CPU p50 ms | CPU p99 ms | hits/query | recall (truth queries, hits) | extra | load |');
   log('|---|---:|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|---:|---:|');
   for (const r of results) {
