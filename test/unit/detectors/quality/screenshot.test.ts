@@ -41,7 +41,7 @@ describe.skipIf(!HAS_DATA)('quality.screenshot', () => {
         expect(signal!.message).toMatch(/looks like a screenshot/);
       }
     }
-  });
+  }, 120_000);
 
   it('finds the web page header of the AugLy screenshot template', async () => {
     const view = await openMedia(data('near-duplicates/augly-transforms/expected_output/test_overlay_onto_screenshot.png'));
@@ -90,5 +90,6 @@ describe.skipIf(!HAS_DATA)('quality.screenshot', () => {
     }
     expect(seen).toBeGreaterThan(40);
     expect(flagged).toEqual([]);
-  });
+    // HEIC originals decode through WASM (seconds each on a busy machine).
+  }, 300_000);
 });
