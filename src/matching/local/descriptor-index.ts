@@ -5,7 +5,8 @@
  * keys a descriptor by 16 fixed bit positions, and a query probes its own key and the 16 keys one
  * bit away, so two descriptors 40 bits apart (of 256) meet in at least one of 8 tables with ~90 %
  * probability. Every query descriptor then votes once for each image holding a descriptor within
- * the vote distance; the images with most votes go on to geometric verification.
+ * the vote distance; the images with most votes go on to geometric verification. Overfull buckets are
+ * skipped as stop words, which bounds a query's work.
  *
  * Memory: typed arrays only. Per descriptor 4 bytes per table (chained buckets: heads per key,
  * `next` per descriptor, so adding is O(1) and never rebuilds) plus 6 bytes of owner; the
@@ -18,6 +19,8 @@ import type { KeypointSet } from '../../fingerprint/keypoints/extract.ts';
 const TABLES = 8;
 const KEY_BITS = 16;
 const KEY_SEED = 0x10ca1;
+/** A bucket holding more than this many times the average share of descriptors is skipped (see candidates). */
+const STOP_FACTOR = 8;
 
 export interface Candidate {
   id: number;
@@ -52,6 +55,7 @@ function grow<T extends Int32Array | Uint16Array>(a: T, need: number, make: (n: 
 
 export class DescriptorIndex {
   private readonly heads: Int32Array[] = Array.from({ length: TABLES }, () => new Int32Array(1 << KEY_BITS).fill(-1));
+  private readonly sizes: Int32Array[] = Array.from({ length: TABLES }, () => new Int32Array(1 << KEY_BITS));
   private next: Int32Array[] = Array.from({ length: TABLES }, () => new Int32Array(1024));
   /** Per descriptor: the image slot it belongs to and its position in that image's set. */
   private owner = new Int32Array(1024);
@@ -103,6 +107,7 @@ export class DescriptorIndex {
         const key = keyOf(set.descriptors, i * DESCRIPTOR_WORDS, KEY_POSITIONS[t]!);
         this.next[t]![d] = this.heads[t]![key]!;
         this.heads[t]![key] = d;
+        this.sizes[t]![key]!++;
       }
     }
   }
@@ -123,15 +128,22 @@ export class DescriptorIndex {
     }
     const votes = new Map<number, number>();
     const qd = query.descriptors;
+    // Stop words: steered BRIEF bits are far from balanced (measured: mean |P(1) − ½| = 0.24), so a few
+    // keys collect a large share of all descriptors. Like the commonest visual words in image retrieval,
+    // those buckets say little about which image it is and would make every query walk most of the index.
+    const stopSize = Math.max(64, Math.ceil((STOP_FACTOR * this.count) / (1 << KEY_BITS)));
     for (let q = 0; q < query.count; q++) {
       const qo = q * DESCRIPTOR_WORDS;
       const epoch = ++this.epoch;
       for (let t = 0; t < TABLES; t++) {
         const key = keyOf(qd, qo, KEY_POSITIONS[t]!);
         const heads = this.heads[t]!;
+        const sizes = this.sizes[t]!;
         const next = this.next[t]!;
         for (let probe = -1; probe < KEY_BITS; probe++) {
-          for (let d = heads[probe < 0 ? key : key ^ (1 << probe)]!; d >= 0; d = next[d]!) {
+          const probed = probe < 0 ? key : key ^ (1 << probe);
+          if (sizes[probed]! > stopSize) continue;
+          for (let d = heads[probed]!; d >= 0; d = next[d]!) {
             const slot = this.owner[d]!;
             if (this.slotEpoch[slot] === epoch || this.descEpoch[d] === epoch) continue;
             this.descEpoch[d] = epoch;
