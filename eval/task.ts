@@ -5,6 +5,7 @@
  * Run: `npx tsx eval/task.ts` (needs ../shared/data and ffmpeg); writes docs/eval-task.md.
  * Labels were set by looking at each photo; ambiguous ones (paintings, hands only, a CD cover) are left out.
  */
+import { toolPath } from '../src/media/ffmpeg.ts';
 import { spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -95,7 +96,7 @@ function prTable(rows: readonly Row[], label: 'person' | 'dog', thresholds: read
 
 function ffmpegVideo(image: string, seconds: number, dir: string, name: string): Buffer {
   const out = path.join(dir, `${name}.mp4`);
-  const r = spawnSync('ffmpeg', ['-v', 'error', '-y', '-loop', '1', '-t', String(seconds), '-i', image, '-vf', 'scale=640:480:force_original_aspect_ratio=decrease,pad=640:480:(ow-iw)/2:(oh-ih)/2,fps=10,format=yuv420p', '-c:v', 'libx264', '-preset', 'ultrafast', out]);
+  const r = spawnSync(toolPath('ffmpeg'), ['-v', 'error', '-y', '-loop', '1', '-t', String(seconds), '-i', image, '-vf', 'scale=640:480:force_original_aspect_ratio=decrease,pad=640:480:(ow-iw)/2:(oh-ih)/2,fps=10,format=yuv420p', '-c:v', 'libx264', '-preset', 'ultrafast', out]);
   if (r.status !== 0) throw new Error(`ffmpeg: ${r.stderr.toString()}`);
   return readFileSync(out);
 }
