@@ -5,11 +5,11 @@
  * Run: `npx tsx eval/task.ts` (needs ../shared/data and ffmpeg); writes docs/eval-task.md.
  * Labels were set by looking at each photo; ambiguous ones (paintings, hands only, a CD cover) are left out.
  */
-import { toolPath } from '../src/media/ffmpeg.ts';
 import { spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
+import { toolPath } from '../src/media/ffmpeg.ts';
 import { pathToFileURL } from 'node:url';
 import sharp from 'sharp';
 import { createTaskVisionDetector, OBJECT_PRESENT_SCORE, SELF_MATCH_THRESHOLD } from '../src/detectors/task/vision.ts';
