@@ -133,7 +133,9 @@ function tierOf(signal: ReturnType<typeof rightsSignals>[number] | undefined): '
   return signal.evidence?.['agency'] ? 'agency' : 'third party';
 }
 
-export async function rightsEval(photos: readonly string[]): Promise<{ tagged: { name: string; expected: string; hits: number; total: number }[]; real: { file: string; got: string; message: string }[] }> {
+export async function rightsEval(
+  photos: readonly string[],
+): Promise<{ tagged: { name: string; expected: string; hits: number; total: number }[]; real: { file: string; got: string; message: string }[]; clean: Record<string, string[]> }> {
   const exiftool = new ExifTool({ taskTimeoutMillis: 20_000 });
   const work = mkdtempSync(path.join(tmpdir(), 'tollgate-rights-'));
   const tagged = [];
@@ -169,13 +171,20 @@ export async function rightsEval(photos: readonly string[]): Promise<{ tagged: {
     'exif-camera-samples/images/jpg/Pentax_K10D.jpg',
     'c2pa-public-testfiles/image/jpeg/nikon-20221019-building.jpeg',
   ];
+  // The honest originals as they are: photographers' own notices are expected to reach review.
+  const clean: Record<string, string[]> = {};
+  for (const file of photos) {
+    const view = await openMedia(readFileSync(path.join(DATA, file)));
+    const signal = rightsSignals(await view.metadata(), { receivedAt: new Date() })[0];
+    (clean[signal?.severity ?? 'none'] ??= []).push(file);
+  }
   const real = [];
   for (const file of realFiles) {
     const view = await openMedia(readFileSync(path.join(DATA, file)));
     const signal = rightsSignals(await view.metadata(), { receivedAt: new Date() })[0];
     real.push({ file, got: signal ? `${signal.severity} (${signal.score})` : 'none', message: signal?.message ?? '' });
   }
-  return { tagged, real };
+  return { tagged, real, clean };
 }
 
 export async function runCopyrightEval(): Promise<string> {
@@ -233,6 +242,10 @@ export async function runCopyrightEval(): Promise<string> {
     '| tags written | expected | correct |',
     '|---|---|---:|',
     ...rights.tagged.map((t) => `| ${t.name} | ${t.expected} | ${t.hits}/${t.total} |`),
+    '',
+    `On the ${photos.length} clean originals as they are: ${Object.entries(rights.clean)
+      .map(([severity, files]) => `${severity} ${files.length}${severity === 'none' ? '' : ` (${files.map((f) => path.basename(f)).join(', ')})`}`)
+      .join('; ')} — medium means review: a photographer's own © notice, credit or web statement, which the contributor may or may not be.`,
     '',
     'Real files in ../shared/data that carry rights fields:',
     '',

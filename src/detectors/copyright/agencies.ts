@@ -12,7 +12,7 @@ export interface Agency {
 export const STOCK_AGENCIES: readonly Agency[] = [
   { name: 'Shutterstock', aliases: ['shutterstock'] },
   { name: 'Getty Images', aliases: ['gettyimages'] },
-  // "stock.com": the credit "iStock.com/name" often loses its small "i"; "shutterstock.com" still reads as Shutterstock (earlier match wins).
+  // "stock.com": the credit "iStock.com/name" often loses its small "i" (a weak alias, see matchAgency).
   { name: 'iStock', aliases: ['istockphoto', 'istock', 'stockcom'] },
   { name: 'Alamy', aliases: ['alamy'] },
   { name: 'Adobe Stock', aliases: ['adobestock', 'stockadobecom'] },
@@ -48,6 +48,9 @@ export function normalise(text: string): string {
 export function canonical(text: string): string {
   return normalise(text).replace(/rn/g, 'm').replace(/vv/g, 'w').replace(/[l1|]/g, 'i').replace(/0/g, 'o');
 }
+
+/** Aliases that lose to any other agency found in the same text: "utterstock.com" is Shutterstock, not "stock.com". */
+const WEAK_ALIASES = new Set(['stockcom']);
 
 /**
  * Edits allowed for a name of this length. Short names must match exactly: one edit from "istock"
@@ -91,8 +94,9 @@ export interface AgencyMatch {
 export function matchAgency(text: string): AgencyMatch | null {
   const clean = canonical(text);
   if (clean.length === 0) return null;
-  // Fewest edits, then the name that comes first ("iStock by Getty Images" is iStock's mark), then the longest alias.
-  let best: (AgencyMatch & { start: number }) | null = null;
+  // Strong aliases before weak ones, then fewest edits, then the name that comes first ("iStock by Getty
+  // Images" is iStock's mark), then the longest alias.
+  let best: (AgencyMatch & { start: number; weak: boolean }) | null = null;
   for (const agency of STOCK_AGENCIES) {
     for (const alias of agency.aliases) {
       const name = canonical(alias);
@@ -100,9 +104,12 @@ export function matchAgency(text: string): AgencyMatch | null {
       const { edits, end } = approximateSubstring(name, clean);
       if (edits > allowedEdits(alias.length)) continue;
       const start = end - name.length;
-      if (!best || edits < best.edits || (edits === best.edits && (start < best.start || (start === best.start && alias.length > best.alias.length)))) {
-        best = { agency: agency.name, alias, edits, start };
-      }
+      const weak = WEAK_ALIASES.has(alias);
+      const better =
+        !best ||
+        (best.weak && !weak) ||
+        (best.weak === weak && (edits < best.edits || (edits === best.edits && (start < best.start || (start === best.start && alias.length > best.alias.length)))));
+      if (better) best = { agency: agency.name, alias, edits, start, weak };
     }
   }
   return best ? { agency: best.agency, alias: best.alias, edits: best.edits } : null;

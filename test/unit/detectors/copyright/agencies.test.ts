@@ -20,6 +20,7 @@ describe('matchAgency', () => {
     ['iStock.com/photographer', 'iStock'],
     ['istock.com/ph pher', 'iStock'],
     ['Stock.com/photographer', 'iStock'],
+    ['utterstock.com:1984412345', 'Shutterstock'],
     ['shutterstock.com · 1984412345', 'Shutterstock'],
     ['9 Dreamstime.com', 'Dreamstime'],
     ['Dreamstime.cem', 'Dreamstime'],
