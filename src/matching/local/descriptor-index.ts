@@ -4,8 +4,9 @@
  * (Indyk & Motwani 1998; multi-probe: Lv et al. 2007; the layout FLANN uses for ORB): each table
  * keys a descriptor by 16 fixed bit positions, and a query probes its own key and the 16 keys one
  * bit away, so two descriptors 40 bits apart (of 256) meet in at least one of 8 tables with ~90 %
- * probability. Every query descriptor then votes once for each image holding a descriptor within
- * the vote distance; the images with most votes go on to geometric verification. Overfull buckets are
+ * probability. Every query descriptor then votes for the image of its nearest neighbour when that is
+ * within the vote distance and clearly nearer than any other image's; the images with most votes go
+ * on to geometric verification. Overfull buckets are
  * skipped as stop words, which bounds a query's work.
  *
  * Memory: typed arrays only. Per descriptor 4 bytes per table (chained buckets: heads per key,
@@ -21,6 +22,10 @@ const KEY_BITS = 16;
 const KEY_SEED = 0x10ca1;
 /** A bucket holding more than this many times the average share of descriptors is skipped (see candidates). */
 const STOP_FACTOR = 8;
+/** A query descriptor votes only when its nearest image's distance is below this share of the next image's. */
+const VOTE_RATIO = 0.8;
+/** Images this close to the nearest one's distance share its vote (the same picture stored more than once). */
+const NEAR_TIE = 6;
 
 export interface Candidate {
   id: number;
@@ -60,16 +65,19 @@ export class DescriptorIndex {
   /** Per descriptor: the image slot it belongs to and its position in that image's set. */
   private owner = new Int32Array(1024);
   private local = new Uint16Array(1024);
-  /** Per slot and per descriptor, the epoch (query descriptor) that last touched it: no clearing between queries. */
-  private slotEpoch = new Int32Array(0);
+  /** Per descriptor, the epoch (query descriptor) that last compared it: no clearing between queries. */
   private descEpoch = new Int32Array(0);
   private epoch = 0;
+  private readonly bestBySlot = new Map<number, number>();
   private readonly sets: KeypointSet[] = [];
   private readonly ids: number[] = [];
   private readonly slotOf = new Map<number, number>();
   private count = 0;
 
-  constructor(private readonly voteDistance = 56) {}
+  constructor(
+    private readonly voteDistance = 56,
+    private readonly stopFactor = STOP_FACTOR,
+  ) {}
 
   /** Images indexed. */
   get size(): number {
@@ -118,12 +126,10 @@ export class DescriptorIndex {
    */
   candidates(query: KeypointSet, limit: number, minVotes: number): Candidate[] {
     if (this.count === 0 || query.count === 0) return [];
-    // One vote per (query descriptor, image); each descriptor compared once however many tables hold it.
-    this.slotEpoch = grow(this.slotEpoch, this.sets.length, (n) => new Int32Array(n));
+    // Each descriptor compared once per query descriptor however many tables hold it.
     this.descEpoch = grow(this.descEpoch, this.count, (n) => new Int32Array(n));
     if (this.epoch > 2 ** 30) {
       this.epoch = 0;
-      this.slotEpoch.fill(0);
       this.descEpoch.fill(0);
     }
     const votes = new Map<number, number>();
@@ -131,10 +137,16 @@ export class DescriptorIndex {
     // Stop words: steered BRIEF bits are far from balanced (measured: mean |P(1) − ½| = 0.24), so a few
     // keys collect a large share of all descriptors. Like the commonest visual words in image retrieval,
     // those buckets say little about which image it is and would make every query walk most of the index.
-    const stopSize = Math.max(64, Math.ceil((STOP_FACTOR * this.count) / (1 << KEY_BITS)));
+    const stopSize = Math.max(64, Math.ceil((this.stopFactor * this.count) / (1 << KEY_BITS)));
     for (let q = 0; q < query.count; q++) {
       const qo = q * DESCRIPTOR_WORDS;
       const epoch = ++this.epoch;
+      // Nearest-neighbour voting with a ratio test: unrelated BRIEF descriptors are often within the vote
+      // distance (biased bits), so "every image with a near descriptor" votes for much of the index. The
+      // images whose best distance is within NEAR_TIE of the nearest all vote (copies of one picture stored
+      // twice must not cancel each other), if the next image beyond them is clearly further away.
+      const bestBySlot = this.bestBySlot;
+      bestBySlot.clear();
       for (let t = 0; t < TABLES; t++) {
         const key = keyOf(qd, qo, KEY_POSITIONS[t]!);
         const heads = this.heads[t]!;
@@ -144,20 +156,25 @@ export class DescriptorIndex {
           const probed = probe < 0 ? key : key ^ (1 << probe);
           if (sizes[probed]! > stopSize) continue;
           for (let d = heads[probed]!; d >= 0; d = next[d]!) {
-            const slot = this.owner[d]!;
-            if (this.slotEpoch[slot] === epoch || this.descEpoch[d] === epoch) continue;
+            if (this.descEpoch[d] === epoch) continue;
             this.descEpoch[d] = epoch;
-            const set = this.sets[slot]!;
+            const slot = this.owner[d]!;
             const ro = this.local[d]! * DESCRIPTOR_WORDS;
-            const rd = set.descriptors;
+            const rd = this.sets[slot]!.descriptors;
             let dist = 0;
-            for (let k = 0; k < DESCRIPTOR_WORDS && dist <= this.voteDistance; k++) dist += popcount32((qd[qo + k]! ^ rd[ro + k]!) >>> 0);
-            if (dist > this.voteDistance) continue;
-            this.slotEpoch[slot] = epoch;
-            votes.set(slot, (votes.get(slot) ?? 0) + 1);
+            for (let k = 0; k < DESCRIPTOR_WORDS; k++) dist += popcount32((qd[qo + k]! ^ rd[ro + k]!) >>> 0);
+            const seen = bestBySlot.get(slot);
+            if (seen === undefined || dist < seen) bestBySlot.set(slot, dist);
           }
         }
       }
+      let best = 257;
+      for (const dist of bestBySlot.values()) if (dist < best) best = dist;
+      if (best > this.voteDistance) continue;
+      let beyond = 257;
+      for (const dist of bestBySlot.values()) if (dist > best + NEAR_TIE && dist < beyond) beyond = dist;
+      if (best >= VOTE_RATIO * beyond) continue;
+      for (const [slot, dist] of bestBySlot) if (dist <= best + NEAR_TIE) votes.set(slot, (votes.get(slot) ?? 0) + 1);
     }
     const out: Candidate[] = [];
     for (const [slot, n] of votes) if (n >= minVotes) out.push({ id: this.ids[slot]!, votes: n });
