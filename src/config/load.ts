@@ -112,7 +112,7 @@ export function loadConfig(options: LoadConfigOptions): Config {
     metadata: { deep: get<'off' | 'auto' | 'always'>('TOLLGATE_DEEP_METADATA') ?? 'auto' },
     matching: { local: { enabled: get<boolean>('TOLLGATE_LOCAL_MATCHING') ?? true, minInliers: get<number>('TOLLGATE_LOCAL_MIN_INLIERS') ?? DEFAULT_LOCAL_MIN_INLIERS } },
     checks: { nsfw: get<boolean>('TOLLGATE_NSFW') ?? false, recaptureFaces: get<boolean>('TOLLGATE_RECAPTURE_FACES') ?? false },
-    copyright: { ocr: get<boolean>('TOLLGATE_OCR') ?? true },
+    copyright: { ocr: get<boolean>('TOLLGATE_OCR') ?? false },
     models: aiModel ? { aiClassifier: path.resolve(raw.get('TOLLGATE_AI_MODEL')?.source === 'file' ? fileDir : cwd, aiModel) } : {},
     webhooks: { ...(webhookUrl ? { url: webhookUrl } : {}), ...(webhookSecret ? { secret: webhookSecret } : {}) },
     redis: redisUrl ? { url: redisUrl } : null,

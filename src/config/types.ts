@@ -39,7 +39,7 @@ export interface Config {
    * `recaptureFaces` adds human's anti-spoof model to quality.screen_recapture when the spectrum is suspicious.
    */
   checks?: { nsfw: boolean; recaptureFaces: boolean };
-  /** `ocr`: copyright.watermark_text reads text in images with PaddleOCR (on by default; ~1 s model load per process). */
+  /** `ocr`: copyright.watermark_text reads text in images with PaddleOCR (off by default: ≈0.5 s CPU per image; ~1 s model load per process). */
   copyright?: { ocr: boolean };
   /** Model files that replace the shipped ones (absolute paths). */
   models: { aiClassifier?: string };

@@ -55,10 +55,26 @@ export interface OcrOptions {
   tileSide?: number;
 }
 
+/**
+ * The OpenCV.js build inside the OCR package installs process-wide handlers when it starts: one rethrows
+ * every uncaught exception and one aborts the process on any unhandled promise rejection. A worker keeps
+ * its own error handling, so whatever handlers appear while the engine loads are removed again.
+ */
+async function withoutProcessHandlers<T>(load: () => Promise<T>): Promise<T> {
+  const uncaught = new Set(process.listeners('uncaughtException'));
+  const rejection = new Set(process.listeners('unhandledRejection'));
+  try {
+    return await load();
+  } finally {
+    for (const listener of process.listeners('uncaughtException')) if (!uncaught.has(listener)) process.removeListener('uncaughtException', listener);
+    for (const listener of process.listeners('unhandledRejection')) if (!rejection.has(listener)) process.removeListener('unhandledRejection', listener);
+  }
+}
+
 async function loadEngine(threads: number): Promise<Engine> {
   try {
-    const module = await import('@gutenye/ocr-node');
-    const engine: unknown = await module.default.create({ onnxOptions: { intraOpNumThreads: threads, interOpNumThreads: 1 } });
+    const module = await withoutProcessHandlers(() => import('@gutenye/ocr-node'));
+    const engine: unknown = await withoutProcessHandlers(() => module.default.create({ onnxOptions: { intraOpNumThreads: threads, interOpNumThreads: 1 } }));
     if (!isEngine(engine)) throw new Error('engine has no detect()');
     return engine;
   } catch (error) {

@@ -22,7 +22,7 @@ describe.skipIf(!HAS_DATA)('copyright risk through the API', () => {
   let auth: Record<string, string>;
 
   beforeAll(async () => {
-    t = await startTestTollgate(await freshPglite(), {}, {}, { detectorFilter: (d) => d.name.startsWith('copyright.') });
+    t = await startTestTollgate(await freshPglite(), { TOLLGATE_OCR: 'true' }, {}, { detectorFilter: (d) => d.name.startsWith('copyright.') });
     await t.tollgate.startWorkers();
     app = await buildServer(t.tollgate, { logger: false });
     const tenant = await createTenant(t.tollgate.db, 'stock-check');

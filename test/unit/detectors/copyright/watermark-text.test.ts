@@ -60,7 +60,8 @@ describe.skipIf(!HAS_DATA)('copyright.watermark_text on real photos (PaddleOCR f
   const run = async (bytes: Buffer) =>
     detector.detect(await openMedia(bytes), { upload: { receivedAt: new Date() }, lookups: NO_LOOKUPS, abort: new AbortController().signal });
 
-  it('reads a centred Shutterstock watermark at 50 % opacity', async () => {
+  it('reads a centred Shutterstock watermark at 50 % opacity, leaving the process error handlers as they were', async () => {
+    const handlers = [process.listenerCount('uncaughtException'), process.listenerCount('unhandledRejection')];
     const [signal] = await run(await renderWatermark(readFileSync(photo('dog.jpg')), 'Shutterstock', 'centred', 0.5));
     expect(signal).toMatchObject({ code: 'copyright.watermark_text', severity: 'high', evidence: { agency: 'Shutterstock', model: OCR_MODEL } });
     const [x, y, w, h] = signal!.evidence!['box'] as number[];
@@ -70,6 +71,8 @@ describe.skipIf(!HAS_DATA)('copyright.watermark_text on real photos (PaddleOCR f
     expect(y! + h! / 2).toBeLessThan(0.7);
     // The models come from node_modules: nothing is fetched.
     expect(fetchSpy).not.toHaveBeenCalled();
+    // OpenCV.js inside the OCR package would otherwise abort the process on any unhandled rejection.
+    expect([process.listenerCount('uncaughtException'), process.listenerCount('unhandledRejection')]).toEqual(handlers);
   });
 
   it('reads a diagonal tiled Getty Images watermark and a corner Dreamstime credit', async () => {
