@@ -40,6 +40,9 @@ export interface Tollgate {
 
 /** What analysis needs without any store: `tollgate inspect`. */
 /** The built-in detectors as configured (a retrained or ONNX `ai.classifier` model replaces the shipped one). */
+/** The detectors that fall back to the local-feature matcher when PDQ finds nothing. */
+const LOCAL_MATCH_DETECTORS = new Set(['dup.near', 'dup.cross_account', 'ref.match']);
+
 export function configuredDetectors(config: Config): Detector[] {
   const path = config.models.aiClassifier;
   const checks = {
@@ -96,8 +99,10 @@ export async function createTollgate(config: Config, options: CreateOptions = {}
     return policy;
   };
   const indexes = new MatchIndexes(db);
-  const localConfig = config.matching?.local ?? { enabled: true, minInliers: DEFAULT_LOCAL_MIN_INLIERS };
-  const local = localConfig.enabled ? { indexes: new LocalIndexes(db), minInliers: localConfig.minInliers } : undefined;
+  const localConfig = config.matching?.local ?? { enabled: false, minInliers: DEFAULT_LOCAL_MIN_INLIERS };
+  // Keypoints cost ≈0.2 s CPU per image: extracted and indexed only when a detector that searches them runs.
+  const searchesLocally = detectors.list().some((d) => LOCAL_MATCH_DETECTORS.has(d.name));
+  const local = localConfig.enabled && searchesLocally ? { indexes: new LocalIndexes(db), minInliers: localConfig.minInliers } : undefined;
   // One ExifTool process for this process's workers, started on the first deep read, ended by close().
   const deepReader = new DeepMetadataReader();
   const process: ProcessDeps = {

@@ -65,5 +65,5 @@ export async function startTestTollgate(
 
 /** Only the duplicate and bank detectors: verdicts that must not move when another family changes its mind. */
 export function startDupOnlyTollgate(database: TestDatabase): Promise<TestTollgate> {
-  return startTestTollgate(database, {}, {}, { detectorFilter: (d) => d.name.startsWith('dup.') || d.name.startsWith('ref.') });
+  return startTestTollgate(database, { TOLLGATE_LOCAL_MATCHING: 'true' }, {}, { detectorFilter: (d) => d.name.startsWith('dup.') || d.name.startsWith('ref.') });
 }
