@@ -87,7 +87,7 @@ export async function loadOnce(
     const { latencies, errors, seconds } = client;
     latencies.sort((a, b) => a - b);
     return {
-      mode: mode === 'server' ? 'server (PostgreSQL)' : 'embedded (PGlite)',
+      mode: mode === 'embedded' ? 'embedded (PGlite)' : `server (PostgreSQL), ${workerProcesses === 0 ? 'API process only' : `API + ${workerProcesses} worker process${workerProcesses > 1 ? 'es' : ''}`}`,
       detectors: detectorSet.name,
       uploads,
       concurrency,
@@ -109,14 +109,14 @@ export async function loadOnce(
 
 /** CPU per upload of the analysis alone (decode, detectors, policy), with no HTTP, queue or database. */
 export async function analysisBaseline(files: Buffer[], uploads: number, filter?: CreateOptions['detectorFilter']): Promise<number> {
-  const { analysisDeps } = await import('../src/app.ts');
+  const { analysisDeps, configuredDetectors } = await import('../src/app.ts');
   const { analyse } = await import('../src/pipeline/analyse.ts');
   const { DetectorRegistry } = await import('../src/detectors/registry.ts');
-  const { builtInDetectors } = await import('../src/detectors/catalogue.ts');
   const { NO_LOOKUPS } = await import('../src/detectors/types.ts');
   const { DEFAULT_POLICY } = await import('../src/policy/spec.ts');
   const config = loadConfig({ env: { TOLLGATE_DATA_DIR: tmpdir() } });
-  const deps = { ...analysisDeps(config, new DetectorRegistry(builtInDetectors().filter(filter ?? (() => true)))), policy: DEFAULT_POLICY };
+  // The detectors the API runs with this configuration (configuredDetectors), so both sides count the same work.
+  const deps = { ...analysisDeps(config, new DetectorRegistry(configuredDetectors(config).filter(filter ?? (() => true)))), policy: DEFAULT_POLICY };
   const before = process.cpuUsage();
   let next = 0;
   const lane = async () => {
@@ -159,6 +159,12 @@ export async function benchApi(databaseUrl: string | undefined, log: (line: stri
       log(`api: ${mode}, ${set.name}, ${uploads} uploads`);
       results.push(await loadOnce(mode, set, paths, uploads, 16, databaseUrl));
     }
+  }
+  if (databaseUrl) {
+    // On two cores a second Node process competes with the first for the same cores (and libvips pools):
+    // the API process alone, with its in-process workers, is the other deployment worth measuring.
+    log(`api: server without worker processes, ${sets[0]!.name}, ${uploads} uploads`);
+    results.push(await loadOnce('server', sets[0]!, paths, uploads, 16, databaseUrl, 0));
   }
   const markdown = table(
     ['mode', 'detectors', 'uploads', 'clients', 'uploads/s', 'p50 ms', 'p99 ms', 'errors', 'server CPU ms/upload (API · workers · PostgreSQL)', 'client CPU ms/upload', 'analysis alone CPU ms/upload', 'pipeline overhead'],

@@ -21,7 +21,7 @@ export interface CatalogueOptions {
   nsfw?: boolean;
   /** quality.screen_recapture also asks human's anti-spoof model about faces when the spectrum is suspicious. */
   recaptureFaceCheck?: boolean;
-  /** The OCR behind copyright.watermark_text (default: the process-wide PaddleOCR service); `false` leaves the check out. */
+  /** The OCR behind copyright.watermark_text (e.g. the process-wide PaddleOCR service); without one the check is left out. */
   ocr?: false | (() => OcrService);
 }
 

@@ -130,4 +130,3 @@ export function createWatermarkTextDetector(service: () => OcrService = defaultO
   };
 }
 
-export const watermarkTextDetector: Detector = createWatermarkTextDetector();
