@@ -27,9 +27,9 @@ Start-up (opening the store, migrations, queue) is reported apart; files/s count
 ${uploads} uploads of the real camera JPEGs in \`../shared/data/exif-camera-samples/images/jpg\`, 16 concurrent clients, each
 \`POST /v1/uploads?wait=30000\` answering with the verdict (latency = upload sent → verdict received). The load
 client is a separate process on the same machine (keep-alive connections, multipart bodies sent from the file bytes).
-Embedded mode: one process (PGlite, API, workers at concurrency 2, the default). Server mode as deployed on one 2-core
+Embedded mode: one process (PGlite, API, workers at concurrency 2, the default). Server mode on PostgreSQL, two ways on one 2-core
 machine: \`tollgate serve\` with \`TOLLGATE_WORKER_PROCESSES=1\` (the API process with in-process workers plus one
-\`tollgate worker\` process, each at concurrency 2) on PostgreSQL.
+\`tollgate worker\` process, each at concurrency 2), and \`serve\` alone (the default, \`TOLLGATE_WORKER_PROCESSES=0\`).
 
 CPU is counted per process from /proc/<pid>/stat, so other load on the machine does not enter it (it still slows the
 run down): "server CPU" is the API process (with its in-process workers), the worker processes and the PostgreSQL
