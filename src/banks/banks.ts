@@ -7,7 +7,7 @@ import { newId, isUuid } from '../db/ids.ts';
 import type { BankKind } from '../detectors/types.ts';
 import { TollgateError } from '../errors.ts';
 import type { KeypointSet } from '../fingerprint/keypoints/extract.ts';
-import { HASHES_CHANNEL } from '../matching/indexes.ts';
+import { HASHES_CHANNEL } from '../matching/follower.ts';
 import { insertBankEntryKeypoints } from '../matching/local/store.ts';
 
 export const BANK_KINDS: readonly BankKind[] = ['internet', 'stock', 'fraud', 'allow'];

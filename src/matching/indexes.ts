@@ -12,12 +12,9 @@ import type { Database } from '../db/database.ts';
 import { hexToWords } from '../fingerprint/bits.ts';
 import { HammingIndex } from '../fingerprint/mih.ts';
 import { PDQ_MIN_QUALITY } from '../fingerprint/pdq.ts';
+import { pullRows, TableFollower } from './follower.ts';
 import { Watermark } from './watermark.ts';
 
-const WARM_UP_DELAY_MS = 1_000;
-
-/** NOTIFY channel: a transaction that inserted upload hashes or bank entries pings it. */
-export const HASHES_CHANNEL = 'tollgate_hashes';
 
 export type UploadHashKind = 'pdq' | 'vpdq';
 
@@ -56,15 +53,9 @@ export class MatchIndexes {
   private readonly marks: Record<TableName, Watermark> = { uploads: new Watermark(), banks: new Watermark() };
   private readonly batch: number;
   private readonly minQuality: number;
-  private readonly listenEnabled: boolean;
-  private running: Promise<void> | null = null;
-  private queued: Promise<void> | null = null;
-  private unlisten: (() => Promise<void>) | null = null;
-  private warmTimer: NodeJS.Timeout | null = null;
-  private started: Promise<void> | null = null;
+  private readonly follower: TableFollower;
   /** During the first load rows are staged and bulk-loaded (one table build instead of one per tail overflow). */
   private staging: Map<string, { ids: number[]; hashes: string[] }> | null = null;
-  private closed = false;
 
   constructor(
     private readonly db: Database,
@@ -72,27 +63,15 @@ export class MatchIndexes {
   ) {
     this.batch = options.batch ?? 20_000;
     this.minQuality = options.minQuality ?? PDQ_MIN_QUALITY;
-    this.listenEnabled = options.listen ?? true;
+    this.follower = new TableFollower(db, () => this.pull(), options.listen ?? true);
   }
 
   /** Loads everything and subscribes to NOTIFY. Idempotent; searches call it, workers call it at start. */
   start(): Promise<void> {
-    this.started ??= (async () => {
-      if (this.listenEnabled && !this.unlisten) {
-        this.unlisten = await this.db.listen(HASHES_CHANNEL, () => {
-          // Best-effort warm-up, at most once per second: under load every upload notifies, and the
-          // catch-up before each search keeps results exact anyway.
-          if (this.closed || this.warmTimer) return;
-          this.warmTimer = setTimeout(() => {
-            this.warmTimer = null;
-            if (!this.closed) this.catchUp().catch(() => undefined);
-          }, WARM_UP_DELAY_MS);
-          this.warmTimer.unref();
-        });
-      }
+    return this.follower.start(async () => {
       this.staging = new Map();
       try {
-        await this.catchUp();
+        await this.follower.catchUp();
         for (const [key, staged] of this.staging) {
           const words = new Uint32Array(staged.ids.length * 8);
           staged.hashes.forEach((hex, i) => hexToWords(hex, words, i * 8));
@@ -101,19 +80,11 @@ export class MatchIndexes {
       } finally {
         this.staging = null;
       }
-    })();
-    // A failed first load (database restarting) must not poison every later search: retry next time.
-    this.started.catch(() => {
-      this.started = null;
     });
-    return this.started;
   }
 
-  async close(): Promise<void> {
-    this.closed = true;
-    if (this.warmTimer) clearTimeout(this.warmTimer);
-    await this.unlisten?.().catch(() => undefined);
-    await this.running?.catch(() => undefined);
+  close(): Promise<void> {
+    return this.follower.close();
   }
 
   /** Highest row ids seen (for tests and diagnostics). */
@@ -126,26 +97,9 @@ export class MatchIndexes {
     return this.indexes.get(key.kind === 'banks' ? bankKey(key.tenantId) : uploadKey(key.tenantId, key.kind))?.size ?? 0;
   }
 
-  /**
-   * Brings the indexes up to everything committed before this call. Concurrent callers share
-   * runs, but a caller never rides on a run that started before it was called (that run's query
-   * may predate the caller's own commit), so it waits for the next one.
-   */
+  /** Brings the indexes up to everything committed before this call (see TableFollower.catchUp). */
   catchUp(): Promise<void> {
-    if (!this.running) {
-      this.running = this.pull().finally(() => {
-        this.running = null;
-      });
-      return this.running;
-    }
-    if (!this.queued) {
-      const next = (): Promise<void> => {
-        this.queued = null;
-        return this.catchUp();
-      };
-      this.queued = this.running.then(next, next);
-    }
-    return this.queued;
+    return this.follower.catchUp();
   }
 
   async searchUploads(tenantId: string, kind: UploadHashKind, hashes: readonly string[], radius: number): Promise<IndexHit[]> {
@@ -166,19 +120,8 @@ export class MatchIndexes {
     await this.pullTable('banks');
   }
 
-  private async pullTable(table: TableName): Promise<void> {
-    const mark = this.marks[table];
-    // Two queries, not one with OR: "id > $1 OR id = ANY(...)" makes PostgreSQL scan the whole table
-    // (measured: 120 ms at 1 M rows), while each half alone is a primary-key range or lookup.
-    const gaps = mark.pending();
-    if (gaps.length > 0) {
-      this.addRows(table, await this.db.query<HashRow>(`${TABLES[table].sql} WHERE id = ANY($1::bigint[]) ORDER BY id`, [gaps]));
-    }
-    for (;;) {
-      const rows = await this.db.query<HashRow>(`${TABLES[table].sql} WHERE id > $1 ORDER BY id LIMIT $2`, [mark.high, this.batch]);
-      this.addRows(table, rows);
-      if (rows.length < this.batch) return;
-    }
+  private pullTable(table: TableName): Promise<void> {
+    return pullRows<HashRow>(this.db, TABLES[table].sql, this.marks[table], this.batch, (rows) => this.addRows(table, rows));
   }
 
   private addRows(table: TableName, rows: readonly HashRow[]): void {

@@ -3,7 +3,7 @@
  * into what detectors and the API report.
  */
 import type { Queryable } from '../db/database.ts';
-import { HASHES_CHANNEL } from './indexes.ts';
+import { HASHES_CHANNEL } from './follower.ts';
 
 export interface StoredFrame {
   index: number;

@@ -9,12 +9,11 @@
 import type { Database } from '../../db/database.ts';
 import { decodeKeypoints } from '../../fingerprint/keypoints/format.ts';
 import type { KeypointSet } from '../../fingerprint/keypoints/extract.ts';
-import { HASHES_CHANNEL } from '../indexes.ts';
+import { pullRows, TableFollower } from '../follower.ts';
 import { Watermark } from '../watermark.ts';
 import { DescriptorIndex } from './descriptor-index.ts';
 import { verifyPair, type Verification } from './verify.ts';
 
-const WARM_UP_DELAY_MS = 1_000;
 /** Best-voted images verified per query: verification is ~1–5 ms each, voting is what scales. */
 const VERIFY_CANDIDATES = 8;
 
@@ -45,13 +44,7 @@ export class LocalIndexes {
   private readonly indexes = new Map<string, DescriptorIndex>();
   private readonly marks: Record<TableName, Watermark> = { uploads: new Watermark(), banks: new Watermark() };
   private readonly batch: number;
-  private readonly listenEnabled: boolean;
-  private running: Promise<void> | null = null;
-  private queued: Promise<void> | null = null;
-  private unlisten: (() => Promise<void>) | null = null;
-  private warmTimer: NodeJS.Timeout | null = null;
-  private started: Promise<void> | null = null;
-  private closed = false;
+  private readonly follower: TableFollower;
 
   constructor(
     private readonly db: Database,
@@ -59,34 +52,15 @@ export class LocalIndexes {
   ) {
     // Rows are ~20 KB each: smaller batches than the PDQ index keep each catch-up query's result modest.
     this.batch = options.batch ?? 2_000;
-    this.listenEnabled = options.listen ?? true;
+    this.follower = new TableFollower(db, () => this.pull(), options.listen ?? true);
   }
 
   start(): Promise<void> {
-    this.started ??= (async () => {
-      if (this.listenEnabled && !this.unlisten) {
-        this.unlisten = await this.db.listen(HASHES_CHANNEL, () => {
-          if (this.closed || this.warmTimer) return;
-          this.warmTimer = setTimeout(() => {
-            this.warmTimer = null;
-            if (!this.closed) this.catchUp().catch(() => undefined);
-          }, WARM_UP_DELAY_MS);
-          this.warmTimer.unref();
-        });
-      }
-      await this.catchUp();
-    })();
-    this.started.catch(() => {
-      this.started = null;
-    });
-    return this.started;
+    return this.follower.start();
   }
 
-  async close(): Promise<void> {
-    this.closed = true;
-    if (this.warmTimer) clearTimeout(this.warmTimer);
-    await this.unlisten?.().catch(() => undefined);
-    await this.running?.catch(() => undefined);
+  close(): Promise<void> {
+    return this.follower.close();
   }
 
   /** Images indexed for a tenant's uploads or banks. */
@@ -96,20 +70,7 @@ export class LocalIndexes {
 
   /** Same contract as MatchIndexes.catchUp: resolves once everything committed before the call is indexed. */
   catchUp(): Promise<void> {
-    if (!this.running) {
-      this.running = this.pull().finally(() => {
-        this.running = null;
-      });
-      return this.running;
-    }
-    if (!this.queued) {
-      const next = (): Promise<void> => {
-        this.queued = null;
-        return this.catchUp();
-      };
-      this.queued = this.running.then(next, next);
-    }
-    return this.queued;
+    return this.follower.catchUp();
   }
 
   async searchUploads(tenantId: string, query: KeypointSet, minInliers: number): Promise<LocalHit[]> {
@@ -133,15 +94,8 @@ export class LocalIndexes {
     await this.pullTable('banks');
   }
 
-  private async pullTable(table: TableName): Promise<void> {
-    const mark = this.marks[table];
-    const gaps = mark.pending();
-    if (gaps.length > 0) this.addRows(table, await this.db.query<KeypointRow>(`${TABLES[table]} WHERE id = ANY($1::bigint[]) ORDER BY id`, [gaps]));
-    for (;;) {
-      const rows = await this.db.query<KeypointRow>(`${TABLES[table]} WHERE id > $1 ORDER BY id LIMIT $2`, [mark.high, this.batch]);
-      this.addRows(table, rows);
-      if (rows.length < this.batch) return;
-    }
+  private pullTable(table: TableName): Promise<void> {
+    return pullRows<KeypointRow>(this.db, TABLES[table], this.marks[table], this.batch, (rows) => this.addRows(table, rows));
   }
 
   private addRows(table: TableName, rows: readonly KeypointRow[]): void {

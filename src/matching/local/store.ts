@@ -5,7 +5,7 @@
 import type { Queryable } from '../../db/database.ts';
 import type { KeypointSet } from '../../fingerprint/keypoints/extract.ts';
 import { encodeKeypoints } from '../../fingerprint/keypoints/format.ts';
-import { HASHES_CHANNEL } from '../indexes.ts';
+import { HASHES_CHANNEL } from '../follower.ts';
 import type { BankHitRow, UploadHitRow } from '../store.ts';
 
 /** In the verdict's transaction, like the upload's PDQ: later uploads only see keypoints of decided uploads. */
