@@ -22,7 +22,7 @@ import { openMedia } from '../src/media/open.ts';
 import type { MediaView } from '../src/media/types.ts';
 import { GENERATOR_SHAPE, PHONE_SHAPE, slideshow } from '../test/support/ai-videos.ts';
 import { meanColourClassifier } from '../test/support/onnx-model.ts';
-import { filesUnder, machine, percentile } from './support.ts';
+import { filesUnder, formatMs as f, machine, percentile, timeEach, timingRow, type Timing } from './support.ts';
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 const DATA = resolve(ROOT, '../shared/data');
@@ -33,32 +33,8 @@ const log = (s = ''): void => {
 };
 const ctx = (): DetectorContext => ({ upload: { receivedAt: new Date() }, lookups: NO_LOOKUPS, abort: new AbortController().signal });
 
-interface Timing {
-  wall: number[];
-  cpu: number[];
-}
-
-/** Runs `fn` on each view, after one untimed warm-up call on the first (module caches, JIT). */
-async function time(views: readonly MediaView[], fn: (view: MediaView) => Promise<unknown>): Promise<Timing> {
-  const t: Timing = { wall: [], cpu: [] };
-  if (views[0]) await fn(views[0]);
-  for (const view of views) {
-    const c0 = process.cpuUsage();
-    const w0 = performance.now();
-    await fn(view);
-    t.wall.push(performance.now() - w0);
-    const c = process.cpuUsage(c0);
-    t.cpu.push((c.user + c.system) / 1000);
-  }
-  t.wall.sort((a, b) => a - b);
-  t.cpu.sort((a, b) => a - b);
-  return t;
-}
-
-const f = (x: number): string => (x < 10 ? x.toFixed(2) : x.toFixed(1));
-function row(name: string, n: number, t: Timing, target: string): string {
-  return `| ${name} | ${n} | ${f(percentile(t.cpu, 50))} | ${f(percentile(t.cpu, 90))} | ${f(percentile(t.wall, 50))} | ${f(percentile(t.wall, 90))} | ${target} |`;
-}
+const time = (views: readonly MediaView[], fn: (view: MediaView) => Promise<unknown>): Promise<Timing> => timeEach(views, fn);
+const row = (name: string, _n: number, t: Timing, target: string): string => timingRow(name, t, target);
 
 /** Fresh views each time: metadata() and rasters are cached per view, and a worker sees each file once. */
 async function open(files: readonly string[]): Promise<MediaView[]> {

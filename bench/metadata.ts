@@ -16,7 +16,7 @@ import { NO_LOOKUPS, type Detector, type DetectorContext } from '../src/detector
 import { DeepMetadataReader, type DeepMetadata } from '../src/media/deep-metadata.ts';
 import { openMedia } from '../src/media/open.ts';
 import type { MediaView } from '../src/media/types.ts';
-import { filesUnder, machine, percentile } from './support.ts';
+import { filesUnder, machine, timeEach, timingRow, type Timing } from './support.ts';
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 const DATA = resolve(ROOT, '../shared/data');
@@ -27,31 +27,15 @@ const log = (s = ''): void => {
 };
 const ctx = (deep?: DeepMetadata): DetectorContext => ({ upload: { receivedAt: new Date() }, lookups: NO_LOOKUPS, abort: new AbortController().signal, ...(deep ? { deep } : {}) });
 
-interface Timing { wall: number[]; cpu: number[] }
-
-/** Times `fn` on a fresh view of each file, after one untimed warm-up on the first. */
+/** Times `fn` on a fresh view of each file (opening is not counted; views cache what they decode). */
 async function time(files: readonly Buffer[], fn: (view: MediaView) => Promise<unknown>): Promise<Timing> {
-  const t: Timing = { wall: [], cpu: [] };
-  const views = await Promise.all(files.map((b) => openMedia(b).catch(() => null)));
-  const warm = await openMedia(files[0]!).catch(() => null);
-  if (warm) await fn(warm);
-  for (const view of views) {
-    if (!view) continue;
-    const c0 = process.cpuUsage();
-    const w0 = performance.now();
-    await fn(view);
-    t.wall.push(performance.now() - w0);
-    const c = process.cpuUsage(c0);
-    t.cpu.push((c.user + c.system) / 1000);
-  }
-  t.wall.sort((a, b) => a - b);
-  t.cpu.sort((a, b) => a - b);
-  return t;
+  const views = (await Promise.all(files.map((b) => openMedia(b).catch(() => null)))).filter((v): v is MediaView => v !== null);
+  // Warmed up on a view of its own, so that no timed view has cached anything yet.
+  const warm = (await openMedia(files[0]!).catch(() => null)) ?? undefined;
+  return timeEach(views, fn, warm);
 }
 
-const f = (x: number): string => (x < 10 ? x.toFixed(2) : x.toFixed(1));
-const row = (name: string, t: Timing, target: string): string =>
-  `| ${name} | ${t.wall.length} | ${f(percentile(t.cpu, 50))} | ${f(percentile(t.cpu, 90))} | ${f(percentile(t.wall, 50))} | ${f(percentile(t.wall, 90))} | ${target} |`;
+const row = (name: string, t: Timing, target: string): string => timingRow(name, t, target);
 const run = (detectors: readonly Detector[], deep?: DeepMetadata) => async (view: MediaView) => {
   for (const d of detectors) if (d.kinds.includes(view.info.kind)) await d.detect(view, ctx(deep));
 };

@@ -42,3 +42,33 @@ export function table(headers: readonly string[], rows: ReadonlyArray<ReadonlyAr
   const line = (cells: ReadonlyArray<string | number>) => `| ${cells.join(' | ')} |`;
   return [line(headers), line(headers.map(() => '---')), ...rows.map(line)].join('\n');
 }
+
+/** Sorted wall-clock and CPU milliseconds of repeated calls. */
+export interface Timing {
+  wall: number[];
+  cpu: number[];
+}
+
+/** Runs `fn` on each item, after one untimed warm-up call (module caches, JIT) on `warmUp`, by default the first item. */
+export async function timeEach<T>(items: readonly T[], fn: (item: T) => Promise<unknown>, warmUp: T | undefined = items[0]): Promise<Timing> {
+  const t: Timing = { wall: [], cpu: [] };
+  if (warmUp !== undefined) await fn(warmUp);
+  for (const item of items) {
+    const c0 = process.cpuUsage();
+    const w0 = performance.now();
+    await fn(item);
+    t.wall.push(performance.now() - w0);
+    const c = process.cpuUsage(c0);
+    t.cpu.push((c.user + c.system) / 1000);
+  }
+  t.wall.sort((a, b) => a - b);
+  t.cpu.sort((a, b) => a - b);
+  return t;
+}
+
+export const formatMs = (x: number): string => (x < 10 ? x.toFixed(2) : x.toFixed(1));
+
+/** A markdown row: name, count, CPU p50/p90, wall p50/p90, target. */
+export function timingRow(name: string, t: Timing, target: string): string {
+  return `| ${name} | ${t.wall.length} | ${formatMs(percentile(t.cpu, 50))} | ${formatMs(percentile(t.cpu, 90))} | ${formatMs(percentile(t.wall, 50))} | ${formatMs(percentile(t.wall, 90))} | ${target} |`;
+}
