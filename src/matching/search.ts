@@ -7,7 +7,7 @@ import type { Queryable } from '../db/database.ts';
 import type { BankMatch, NearUpload, NearVideo, PdqQuery } from '../detectors/types.ts';
 import { VPDQ_DISTANCE, VPDQ_QUALITY, vpdqMatch, type VpdqFrame } from '../fingerprint/vpdq.ts';
 import type { MatchIndexes } from './indexes.ts';
-import { bankEntriesForHits, uploadsForHits, videoFrames } from './store.ts';
+import { bankEntriesForHits, bankEntryRef, uploadsForHits, videoFrames } from './store.ts';
 
 /** Upstream PDQ's match threshold (HMA's default): the distance below which two images are "the same". */
 export const PDQ_MATCH_RADIUS = 31;
@@ -72,13 +72,7 @@ export async function bankMatches(scope: SearchScope, queries: readonly PdqQuery
     if (seen.has(itemKey)) continue;
     seen.add(itemKey);
     out.push({
-      bankId: row.bank_id,
-      bankName: row.bank_name,
-      bankKind: row.bank_kind,
-      entryId: Number(row.entry_id),
-      key: row.import_key,
-      sourceUrl: row.source_url,
-      source: row.source,
+      ...bankEntryRef(row),
       distance: hit.distance,
       variant: queries[hit.query]?.variant ?? 'original',
     });

@@ -2,6 +2,7 @@
  * SQL side of matching: writing an upload's hashes at commit and turning index hits (row ids)
  * into what detectors and the API report.
  */
+import type { BankMatch } from '../detectors/types.ts';
 import type { Queryable } from '../db/database.ts';
 import { HASHES_CHANNEL } from './follower.ts';
 
@@ -112,6 +113,19 @@ export interface BankHitRow {
   source_url: string | null;
   source: string | null;
   sha256: string | null;
+}
+
+/** What every bank match reports about the entry it found, whichever matcher found it. */
+export function bankEntryRef(row: BankHitRow): Omit<BankMatch, 'distance' | 'variant'> {
+  return {
+    bankId: row.bank_id,
+    bankName: row.bank_name,
+    bankKind: row.bank_kind,
+    entryId: Number(row.entry_id),
+    key: row.import_key,
+    sourceUrl: row.source_url,
+    source: row.source,
+  };
 }
 
 export async function bankEntriesForHits(db: Queryable, tenantId: string, entryIds: readonly number[]): Promise<BankHitRow[]> {

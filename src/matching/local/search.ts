@@ -7,6 +7,7 @@ import type { Queryable } from '../../db/database.ts';
 import type { LocalBankMatch, LocalNearUpload } from '../../detectors/types.ts';
 import type { KeypointSet } from '../../fingerprint/keypoints/extract.ts';
 import type { LocalHit, LocalIndexes } from './indexes.ts';
+import { bankEntryRef } from '../store.ts';
 import { bankEntriesForKeypointHits, uploadsForKeypointHits } from './store.ts';
 
 /** The local matcher as configured: where its index lives and how many inliers make a match. */
@@ -55,13 +56,7 @@ export async function localBankMatches(scope: LocalScope, keypoints: KeypointSet
     const row = byId.get(hit.id);
     if (!row) continue;
     out.push({
-      bankId: row.bank_id,
-      bankName: row.bank_name,
-      bankKind: row.bank_kind,
-      entryId: Number(row.entry_id),
-      key: row.import_key,
-      sourceUrl: row.source_url,
-      source: row.source,
+      ...bankEntryRef(row),
       local: evidence(hit),
     });
   }
