@@ -1,4 +1,5 @@
 import type { Raster } from '../../media/types.ts';
+import { fft1d } from '../fft.ts';
 
 /**
  * Moiré measure for quality.screen_recapture. A camera pointed at a screen samples the screen's pixel grid
@@ -7,46 +8,6 @@ import type { Raster } from '../../media/types.ts';
  * energy on the axes (horizon, walls, image borders), so a peak's height above its own neighbourhood
  * separates the two.
  */
-
-/** In-place radix-2 FFT of one line (re, im), n a power of two. */
-function fft1d(re: Float64Array, im: Float64Array): void {
-  const n = re.length;
-  for (let i = 1, j = 0; i < n; i++) {
-    let bit = n >> 1;
-    for (; j & bit; bit >>= 1) j ^= bit;
-    j ^= bit;
-    if (i < j) {
-      const tr = re[i]!;
-      re[i] = re[j]!;
-      re[j] = tr;
-      const ti = im[i]!;
-      im[i] = im[j]!;
-      im[j] = ti;
-    }
-  }
-  for (let len = 2; len <= n; len <<= 1) {
-    const ang = (-2 * Math.PI) / len;
-    const wr = Math.cos(ang);
-    const wi = Math.sin(ang);
-    for (let i = 0; i < n; i += len) {
-      let cr = 1;
-      let ci = 0;
-      for (let k = 0; k < len / 2; k++) {
-        const a = i + k;
-        const b = a + len / 2;
-        const tr = re[b]! * cr - im[b]! * ci;
-        const ti = re[b]! * ci + im[b]! * cr;
-        re[b] = re[a]! - tr;
-        im[b] = im[a]! - ti;
-        re[a] = re[a]! + tr;
-        im[a] = im[a]! + ti;
-        const nr = cr * wr - ci * wi;
-        ci = cr * wi + ci * wr;
-        cr = nr;
-      }
-    }
-  }
-}
 
 /** log(1 + |F|) of an n×n block (Hann-windowed, mean removed), with the zero frequency moved to the centre. */
 export function logSpectrum(block: Float64Array, n: number): Float64Array {
