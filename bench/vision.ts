@@ -27,7 +27,9 @@ import { filesUnder, machine, percentile, table } from './support.ts';
 
 const ROOT = path.resolve(import.meta.dirname, '..');
 const DATA = path.join(ROOT, '../shared/data');
-const REPS = Number(process.argv[process.argv.indexOf('--reps') + 1] || 3);
+const repsAt = process.argv.indexOf('--reps');
+const REPS = repsAt >= 0 ? Number(process.argv[repsAt + 1]) : 3;
+if (!Number.isInteger(REPS) || REPS < 1) throw new Error(`--reps takes a whole number ≥ 1, got ${process.argv[repsAt + 1]}`);
 const log = (line: string): void => void process.stderr.write(`${line}\n`);
 
 /** People, faces, animals and scenes: the model cost depends on how many faces there are. */
