@@ -15,6 +15,7 @@ import type { Detector } from './detectors/types.ts';
 import { JobQueue, type QueueOptions } from './jobs/queue.ts';
 import { MatchIndexes } from './matching/indexes.ts';
 import { LocalIndexes } from './matching/local/indexes.ts';
+import type { LocalMatching } from './matching/local/search.ts';
 import { storeFingerprints } from './matching/fingerprints.ts';
 import { startWorkers, type WorkerOptions } from './jobs/workers.ts';
 import type { AnalysisDeps } from './pipeline/analyse.ts';
@@ -42,6 +43,17 @@ export interface Tollgate {
 /** The built-in detectors as configured (a retrained or ONNX `ai.classifier` model replaces the shipped one). */
 /** The detectors that fall back to the local-feature matcher when PDQ finds nothing. */
 const LOCAL_MATCH_DETECTORS = new Set(['dup.near', 'dup.cross_account', 'ref.match']);
+
+/**
+ * Keypoints cost ≈0.2 s CPU per image, so the local matcher exists only when a detector that searches it
+ * runs, and in `auto` mode it searches banks only (extracting only for tenants whose banks hold images).
+ */
+function localMatching(config: Config, detectors: DetectorRegistry, db: Database): LocalMatching | undefined {
+  const { mode, minInliers } = config.matching?.local ?? { mode: 'auto', minInliers: DEFAULT_LOCAL_MIN_INLIERS };
+  if (mode === 'off' || !detectors.list().some((d) => LOCAL_MATCH_DETECTORS.has(d.name))) return undefined;
+  const uploads = mode === 'on';
+  return { indexes: new LocalIndexes(db, { uploads }), minInliers, uploads };
+}
 
 export function configuredDetectors(config: Config): Detector[] {
   const path = config.models.aiClassifier;
@@ -99,10 +111,7 @@ export async function createTollgate(config: Config, options: CreateOptions = {}
     return policy;
   };
   const indexes = new MatchIndexes(db);
-  const localConfig = config.matching?.local ?? { enabled: false, minInliers: DEFAULT_LOCAL_MIN_INLIERS };
-  // Keypoints cost ≈0.2 s CPU per image: extracted and indexed only when a detector that searches them runs.
-  const searchesLocally = detectors.list().some((d) => LOCAL_MATCH_DETECTORS.has(d.name));
-  const local = localConfig.enabled && searchesLocally ? { indexes: new LocalIndexes(db), minInliers: localConfig.minInliers } : undefined;
+  const local = localMatching(config, detectors, db);
   // One ExifTool process for this process's workers, started on the first deep read, ended by close().
   const deepReader = new DeepMetadataReader();
   const process: ProcessDeps = {

@@ -61,6 +61,12 @@ const bool: z.ZodType<boolean, z.ZodTypeDef, unknown> = z.union([
     .transform((s) => TRUE.has(s)),
 ]);
 
+/** A boolean, or `auto`: the local matcher's switch kept its true/false spellings when `auto` became the default. */
+const localMatchingMode: z.ZodType<'off' | 'auto' | 'on', z.ZodTypeDef, unknown> = z.union([
+  z.string().trim().toLowerCase().pipe(z.literal('auto')),
+  bool.transform((on) => (on ? ('on' as const) : ('off' as const))),
+]);
+
 function url(protocols: readonly string[]): z.ZodType<string, z.ZodTypeDef, unknown> {
   return z
     .string()
@@ -101,7 +107,7 @@ export const FIELDS: readonly FieldSpec[] = [
   { env: 'TOLLGATE_WEBHOOK_URL', path: 'webhooks.url', schema: url(['http:', 'https:']), expected: 'an http(s):// URL' },
   // HMAC keys shorter than this are guessable; receivers verify signatures with it.
   { env: 'TOLLGATE_DEEP_METADATA', path: 'metadata.deep', schema: z.string().trim().toLowerCase().pipe(z.enum(['off', 'auto', 'always'])), expected: 'off, auto (when the hot path or a task asks) or always' },
-  { env: 'TOLLGATE_LOCAL_MATCHING', path: 'matching.local.enabled', schema: bool, expected: 'a boolean (true/false/1/0/yes/no)' },
+  { env: 'TOLLGATE_LOCAL_MATCHING', path: 'matching.local.mode', schema: localMatchingMode, expected: 'auto (bank images only, when the tenant has any), true (also uploads against uploads) or false' },
   { env: 'TOLLGATE_LOCAL_MIN_INLIERS', path: 'matching.local.minInliers', schema: int(6, 500), expected: 'an integer 6..500' },
   { env: 'TOLLGATE_NSFW', path: 'checks.nsfw', schema: bool, expected: 'a boolean (true/false/1/0/yes/no)' },
   { env: 'TOLLGATE_RECAPTURE_FACES', path: 'checks.recaptureFaces', schema: bool, expected: 'a boolean (true/false/1/0/yes/no)' },

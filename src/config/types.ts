@@ -20,6 +20,8 @@ export type BlobsConfig =
       forcePathStyle: boolean;
     };
 
+export type LocalMatchingMode = 'off' | 'auto' | 'on';
+
 export interface Config {
   /** Absolute; holds the embedded database and filesystem blobs when those are not configured elsewhere. */
   dataDir: string;
@@ -32,8 +34,12 @@ export interface Config {
   /** Defaults; a tenant's own webhook settings in the database override them. */
   /** ExifTool deep metadata reads and the costlier forensic checks: `auto` when the hot path or a task asks. */
   metadata?: { deep: 'off' | 'auto' | 'always' };
-  /** The second near-duplicate matcher (local features, verified geometrically); absent = defaults (on, 12 inliers). */
-  matching?: { local: { enabled: boolean; minInliers: number } };
+  /**
+   * The second near-duplicate matcher (local features, verified geometrically); absent = defaults (auto,
+   * 12 inliers). `auto`: uploads are searched against bank images only, and only when the tenant's banks hold
+   * any; `on`: also against earlier uploads (every image upload's keypoints stored); `off`: PDQ only.
+   */
+  matching?: { local: { mode: LocalMatchingMode; minInliers: number } };
   /**
    * Optional model-backed checks, off by default: `nsfw` runs content.nsfw (nsfwjs) on every upload;
    * `recaptureFaces` adds human's anti-spoof model to quality.screen_recapture when the spectrum is suspicious.

@@ -123,10 +123,12 @@ export interface DetectorLookups {
   nearVideosByFrames?(frames: ReadonlyArray<{ hash: string; quality: number }>): Promise<NearVideo[]>;
   /**
    * Optional (second matcher, for what PDQ misses): earlier image uploads of the tenant, and entries of its
-   * enabled banks, that share enough geometrically consistent local features with these keypoints.
+   * enabled banks, that share enough geometrically consistent local features with these keypoints. The
+   * bank lookup takes the extraction itself, not its result: it runs it only when the tenant's banks hold
+   * any image's keypoints, so tenants without banks never pay for extraction.
    */
   nearUploadsByKeypoints?(keypoints: KeypointSet): Promise<LocalNearUpload[]>;
-  bankMatchesByKeypoints?(keypoints: KeypointSet): Promise<LocalBankMatch[]>;
+  bankMatchesByKeypoints?(extractKeypoints: () => Promise<KeypointSet>): Promise<LocalBankMatch[]>;
   /**
    * Optional (task relevance, `task.self_mismatch`): the contributor's enrolled face descriptors, newest
    * first. Without it, or with none enrolled, a `self` task gets `task.self_not_enrolled` (review).

@@ -8,7 +8,8 @@ type MatchLookups = Pick<DetectorLookups, 'nearUploadsByPdq' | 'bankMatchesByPdq
 
 /**
  * The near-duplicate and bank lookups for one upload: its tenant only, and only uploads before it.
- * With `local`, also the local-feature matcher's (detectors ask it only when PDQ finds nothing).
+ * With `local`, also the local-feature matcher's (detectors ask it only when PDQ finds nothing): banks
+ * always, earlier uploads only when the matcher is configured to store and search them.
  */
 export function matchLookups(db: Queryable, indexes: MatchIndexes, tenantId: string, uploadId: string | undefined, local?: LocalMatching): MatchLookups {
   const scope = { db, indexes, tenantId, before: uploadId };
@@ -17,11 +18,7 @@ export function matchLookups(db: Queryable, indexes: MatchIndexes, tenantId: str
     nearUploadsByPdq: (queries, radius) => nearUploads(scope, queries, radius),
     bankMatchesByPdq: (queries, radius) => bankMatches(scope, queries, radius),
     nearVideosByFrames: (frames) => nearVideos(scope, frames),
-    ...(localScope
-      ? {
-          nearUploadsByKeypoints: (keypoints) => localNearUploads(localScope, keypoints),
-          bankMatchesByKeypoints: (keypoints) => localBankMatches(localScope, keypoints),
-        }
-      : {}),
+    ...(localScope ? { bankMatchesByKeypoints: (extractKeypoints) => localBankMatches(localScope, extractKeypoints) } : {}),
+    ...(localScope?.local.uploads ? { nearUploadsByKeypoints: (keypoints) => localNearUploads(localScope, keypoints) } : {}),
   };
 }

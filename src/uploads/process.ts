@@ -42,7 +42,7 @@ export interface ProcessDeps {
   webhookDefaults?: { url?: string | undefined; secret?: string | undefined };
   /** Near-duplicate and bank search; without it only exact duplicates are found. */
   indexes?: MatchIndexes;
-  /** The local-feature matcher (needs `indexes`): image uploads' keypoints are stored and searched when PDQ finds nothing. */
+  /** The local-feature matcher (needs `indexes`), asked when PDQ finds nothing: bank images, and with `uploads` also earlier uploads, whose keypoints are then stored. */
   local?: LocalMatching;
 }
 
@@ -61,7 +61,7 @@ export async function processUpload(deps: ProcessDeps, uploadId: string): Promis
   if (!upload) return { outcome: (await getUploadById(deps.db, uploadId)) ? 'already_decided' : 'missing' };
   const [bytes, facts, policy] = await Promise.all([deps.blobs.get(upload.blob_key), factsFor(deps, upload), deps.policyFor(upload.tenant_id)]);
   const analysisStarted = performance.now();
-  const analysis = deps.local ? { ...deps.analysis, fingerprint: withKeypoints(deps.analysis.fingerprint) } : deps.analysis;
+  const analysis = deps.local?.uploads ? { ...deps.analysis, fingerprint: withKeypoints(deps.analysis.fingerprint) } : deps.analysis;
   const lookups = storeLookups(deps.db, upload.tenant_id, upload.id, deps.indexes, deps.local);
   const result = await analyse(bytes, facts, lookups, { ...analysis, policy }, upload.file_name ?? undefined);
   const record: UploadResult = result.ok

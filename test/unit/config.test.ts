@@ -47,6 +47,17 @@ describe('loadConfig defaults', () => {
     expect(c.sources.PORT).toBe('default');
   });
 
+  it('searches bank images by local features when there are any (auto), uploads against uploads only when asked', () => {
+    const mode = (value?: string | boolean, file = false) =>
+      (file ? loadConfig({ env: {}, file: writeJson('local.json', { matching: { local: { mode: value } } }) }) : loadConfig({ env: value === undefined ? {} : { TOLLGATE_LOCAL_MATCHING: String(value) } })).matching?.local.mode;
+    expect(mode()).toBe('auto');
+    expect([mode('AUTO'), mode('true'), mode('yes'), mode('false'), mode('0')]).toEqual(['auto', 'on', 'on', 'off', 'off']);
+    expect([mode('auto', true), mode(true, true), mode(false, true)]).toEqual(['auto', 'on', 'off']);
+    expect(configError({ env: { TOLLGATE_LOCAL_MATCHING: 'sometimes' } })).toEqual([
+      'TOLLGATE_LOCAL_MATCHING must be auto (bank images only, when the tenant has any), true (also uploads against uploads) or false, got "sometimes"',
+    ]);
+  });
+
   it('treats empty variables as unset', () => {
     const c = loadConfig({ env: { PORT: '', DATABASE_URL: '  ', S3_BUCKET: '' } });
     expect(c.server.port).toBe(8080);

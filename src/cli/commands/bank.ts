@@ -61,7 +61,7 @@ export async function bankCommand(argv: string[], config: Config): Promise<numbe
       const line = new ProgressLine(Boolean(process.stderr.isTTY));
       try {
         process.stderr.write(`importing ${source.describe()} into ${bank.name} (${bank.kind})\n`);
-        const summary = await importBank({ db: tollgate.db, limits: tollgate.config.limits, bank, source, keypoints: tollgate.config.matching?.local.enabled ?? true, signal: abort.signal, onProgress: (p) => line.draw(p) });
+        const summary = await importBank({ db: tollgate.db, limits: tollgate.config.limits, bank, source, keypoints: tollgate.config.matching?.local.mode !== 'off', signal: abort.signal, onProgress: (p) => line.draw(p) });
         line.finish();
         if (values.json) printJson({ bank: bank.name, ...summary });
         else process.stdout.write(summaryText(summary));

@@ -45,7 +45,7 @@ export function localBankMatches(view: MediaView, lookups: DetectorLookups): Pro
   return perView(bankMemo, lookups, view, async () => {
     if (!lookups.bankMatchesByKeypoints || view.info.kind !== 'image') return [];
     if ((await bankMatches(view, lookups)).length > 0) return [];
-    return lookups.bankMatchesByKeypoints(await localKeypoints(view));
+    return lookups.bankMatchesByKeypoints(() => localKeypoints(view));
   });
 }
 

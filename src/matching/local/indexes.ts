@@ -26,6 +26,8 @@ export interface LocalHit extends Verification {
 export interface LocalIndexOptions {
   batch?: number;
   listen?: boolean;
+  /** Also follow upload_keypoints (default true); bank-only matching leaves uploads' rows, if any, out of memory. */
+  uploads?: boolean;
 }
 
 interface KeypointRow {
@@ -45,6 +47,7 @@ export class LocalIndexes {
   private readonly marks: Record<TableName, Watermark> = { uploads: new Watermark(), banks: new Watermark() };
   private readonly batch: number;
   private readonly follower: TableFollower;
+  private readonly tables: readonly TableName[];
 
   constructor(
     private readonly db: Database,
@@ -52,6 +55,7 @@ export class LocalIndexes {
   ) {
     // Rows are ~20 KB each: smaller batches than the PDQ index keep each catch-up query's result modest.
     this.batch = options.batch ?? 2_000;
+    this.tables = options.uploads === false ? ['banks'] : ['uploads', 'banks'];
     this.follower = new TableFollower(db, () => this.pull(), options.listen ?? true);
   }
 
@@ -73,6 +77,13 @@ export class LocalIndexes {
     return this.follower.catchUp();
   }
 
+  /** Whether the tenant's banks hold any image's keypoints (any kind, enabled or not): answered from memory once caught up. */
+  async hasBankImages(tenantId: string): Promise<boolean> {
+    await this.start();
+    await this.catchUp();
+    return this.size(tenantId, 'banks') > 0;
+  }
+
   async searchUploads(tenantId: string, query: KeypointSet, minInliers: number): Promise<LocalHit[]> {
     return this.search('uploads', tenantId, query, minInliers);
   }
@@ -90,8 +101,7 @@ export class LocalIndexes {
   }
 
   private async pull(): Promise<void> {
-    await this.pullTable('uploads');
-    await this.pullTable('banks');
+    for (const table of this.tables) await this.pullTable(table);
   }
 
   private pullTable(table: TableName): Promise<void> {

@@ -14,6 +14,8 @@ import { bankEntriesForKeypointHits, uploadsForKeypointHits } from './store.ts';
 export interface LocalMatching {
   indexes: LocalIndexes;
   minInliers: number;
+  /** Also uploads against earlier uploads, which means storing every image upload's keypoints (mode `on`). */
+  uploads: boolean;
 }
 
 export interface LocalScope {
@@ -46,8 +48,9 @@ export async function localNearUploads(scope: LocalScope, keypoints: KeypointSet
   return out;
 }
 
-export async function localBankMatches(scope: LocalScope, keypoints: KeypointSet): Promise<LocalBankMatch[]> {
-  const hits = await scope.local.indexes.searchBanks(scope.tenantId, keypoints, scope.local.minInliers);
+export async function localBankMatches(scope: LocalScope, extractKeypoints: () => Promise<KeypointSet>): Promise<LocalBankMatch[]> {
+  if (!(await scope.local.indexes.hasBankImages(scope.tenantId))) return [];
+  const hits = await scope.local.indexes.searchBanks(scope.tenantId, await extractKeypoints(), scope.local.minInliers);
   if (hits.length === 0) return [];
   const rows = await bankEntriesForKeypointHits(scope.db, scope.tenantId, hits.map((h) => h.id));
   const byId = new Map(rows.map((r) => [Number(r.hash_id), r]));

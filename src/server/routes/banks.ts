@@ -257,7 +257,7 @@ export function bankRoutes(app: FastifyInstance, ctx: ServerContext): void {
         const key = fields['key'] ?? `sha256:${createHash('sha256').update(bytes).digest('hex')}`;
         const entries = await entriesFor(
           { kind: 'media', key, bytes, ...(fields['source_url'] ? { sourceUrl: fields['source_url'] } : {}), ...((fields['source'] ?? fileName) ? { name: fields['source'] ?? fileName! } : {}) },
-          { db, limits: tollgate.config.limits, bank, keypoints: tollgate.config.matching?.local.enabled ?? true },
+          { db, limits: tollgate.config.limits, bank, keypoints: tollgate.config.matching?.local.mode !== 'off' },
         );
         if (entries === 'present') return { added: 0, already_present: 1 };
         const added = (await insertBankEntries(db, bank, entries)) > 0 ? 1 : 0;
