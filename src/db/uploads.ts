@@ -77,16 +77,21 @@ export async function getUploadById(db: Queryable, id: string): Promise<UploadRo
   return queryOne<UploadRow>(db, 'SELECT * FROM uploads WHERE id = $1', [id]);
 }
 
+/** A claimed upload, with what its verdict's commit needs to know about the tenant. */
+export interface ClaimedUpload extends UploadRow {
+  tenant_has_webhook: boolean;
+}
+
 /**
  * Claims an upload for processing in one round trip: counts the attempt and returns the row, or
  * `undefined` when the upload does not exist or already has a verdict (nothing left to do).
  */
-export async function markProcessing(db: Queryable, id: string): Promise<UploadRow | undefined> {
-  return queryOne<UploadRow>(
+export async function markProcessing(db: Queryable, id: string): Promise<ClaimedUpload | undefined> {
+  return queryOne<ClaimedUpload>(
     db,
     `UPDATE uploads SET status = 'processing', attempts = attempts + 1
       WHERE id = $1 AND status IN ('received', 'processing') AND NOT EXISTS (SELECT 1 FROM verdicts WHERE upload_id = $1)
-      RETURNING *`,
+      RETURNING *, (SELECT webhook_url IS NOT NULL FROM tenants WHERE tenants.id = uploads.tenant_id) AS tenant_has_webhook`,
     [id],
   );
 }
@@ -101,40 +106,6 @@ export interface UploadResult {
   signals: Signal[];
   scores: Scores | null;
   verdict: Verdict;
-}
-
-/**
- * Records the outcome. The verdict's primary key makes this exactly-once: a second worker that
- * processed the same upload (after a crash or a lost lease) finds the verdict there and writes nothing.
- * Returns false when another run had already recorded a verdict.
- */
-export async function recordResult(tx: Queryable, r: UploadResult): Promise<boolean> {
-  // One statement: the signals and the upload's final state are written only when this run's verdict
-  // was the one inserted, and a verdict costs one round trip instead of three.
-  const inserted = await tx.query(
-    `WITH verdict AS (
-       INSERT INTO verdicts (upload_id, tenant_id, decision, reasons, scores, policy_version) VALUES ($1, $2, $3, $4, $5, $6)
-       ON CONFLICT (upload_id) DO NOTHING RETURNING upload_id
-     ), new_signals AS (
-       INSERT INTO signals (tenant_id, upload_id, code, score, severity, message, evidence)
-       SELECT $2, verdict.upload_id, s.code, s.score, s.severity, s.message, s.evidence
-         FROM verdict, jsonb_to_recordset($7::jsonb) AS s(code text, score float8, severity text, message text, evidence jsonb)
-     ), final_state AS (
-       UPDATE uploads SET status = $8, mime = COALESCE($9, mime), media_kind = COALESCE($10, media_kind), width = COALESCE($11, width),
-         height = COALESCE($12, height), duration_s = COALESCE($13, duration_s), error_code = $14, error_message = $15,
-         fingerprints = $16, scores = $17, processed_at = now()
-       FROM verdict WHERE uploads.id = verdict.upload_id
-     )
-     SELECT upload_id FROM verdict`,
-    [
-      r.uploadId, r.tenantId, r.verdict.decision, JSON.stringify(r.verdict.reasons), JSON.stringify(r.scores ?? {}), r.verdict.policy_version,
-      JSON.stringify(r.signals.map((s) => ({ ...s, evidence: s.evidence ?? null }))),
-      r.status, r.media?.mime ?? null, r.media?.kind ?? null, r.media?.width ?? null, r.media?.height ?? null,
-      r.media?.durationS ?? null, r.error?.code ?? null, r.error?.message ?? null,
-      r.fingerprints ? JSON.stringify(r.fingerprints) : null, r.scores ? JSON.stringify(r.scores) : null,
-    ],
-  );
-  return inserted.length > 0;
 }
 
 export interface StoredSignal extends Signal {

@@ -4,7 +4,6 @@
  */
 import type { BankMatch } from '../detectors/types.ts';
 import type { Queryable } from '../db/database.ts';
-import { HASHES_CHANNEL } from './follower.ts';
 
 export interface StoredFrame {
   index: number;
@@ -13,36 +12,19 @@ export interface StoredFrame {
   quality: number;
 }
 
-/**
- * Writes the upload's PDQ (images) or per-frame vPDQ (videos) in the verdict's transaction and pings
- * the other processes. Idempotent: a retried commit inserts nothing new.
- */
-export async function recordUploadHashes(
-  tx: Queryable,
-  tenantId: string,
-  uploadId: string,
-  mediaKind: string | undefined,
-  fingerprints: Record<string, unknown> | undefined,
-): Promise<number> {
-  const rows: Array<{ kind: 'pdq' | 'vpdq'; frame: number; time_s: number | null; hash: string; quality: number }> = [];
-  if (mediaKind === 'video') {
-    for (const f of framesOf(fingerprints)) rows.push({ kind: 'vpdq', frame: f.index, time_s: f.time_s ?? null, hash: f.hash, quality: f.quality });
-  } else {
-    const pdq = fingerprints?.['pdq'];
-    if (isHash(pdq)) rows.push({ kind: 'pdq', frame: 0, time_s: null, hash: pdq.hash, quality: pdq.quality });
-  }
-  if (rows.length === 0) return 0;
-  await tx.query(
-    `WITH stored AS (
-       INSERT INTO upload_hashes (tenant_id, upload_id, kind, frame, time_s, hash, quality)
-       SELECT $1, $2, r.kind, r.frame, r.time_s, r.hash, r.quality
-         FROM jsonb_to_recordset($3::jsonb) AS r(kind text, frame int, time_s float8, hash text, quality int)
-       ON CONFLICT (upload_id, kind, frame) DO NOTHING
-     )
-     SELECT pg_notify($4, 'uploads')`,
-    [tenantId, uploadId, JSON.stringify(rows), HASHES_CHANNEL],
-  );
-  return rows.length;
+export interface HashRow {
+  kind: 'pdq' | 'vpdq';
+  frame: number;
+  time_s: number | null;
+  hash: string;
+  quality: number;
+}
+
+/** The rows an upload's PDQ (images) or per-frame vPDQ (videos) adds to upload_hashes at its verdict. */
+export function hashRowsOf(mediaKind: string | undefined, fingerprints: Record<string, unknown> | undefined): HashRow[] {
+  if (mediaKind === 'video') return framesOf(fingerprints).map((f) => ({ kind: 'vpdq', frame: f.index, time_s: f.time_s ?? null, hash: f.hash, quality: f.quality }));
+  const pdq = fingerprints?.['pdq'];
+  return isHash(pdq) ? [{ kind: 'pdq', frame: 0, time_s: null, hash: pdq.hash, quality: pdq.quality }] : [];
 }
 
 /** The vPDQ frames a video's fingerprints carry (see src/matching/fingerprints.ts). */

@@ -21,15 +21,6 @@ export interface ReviewDecisionInput {
   notes?: string | undefined;
 }
 
-/** Idempotent: one review item per upload. */
-export async function openReviewItem(tx: Queryable, tenantId: string, uploadId: string, priority: number, reasons: string[]): Promise<void> {
-  await tx.query(
-    `INSERT INTO review_items (id, tenant_id, upload_id, priority, reasons) VALUES ($1, $2, $3, $4, $5)
-     ON CONFLICT (upload_id) DO NOTHING`,
-    [newId(), tenantId, uploadId, priority, JSON.stringify(reasons)],
-  );
-}
-
 /** Open items first by priority; claimed items whose claim expired count as open again. */
 export async function listReviewItems(
   db: Queryable,

@@ -1,17 +1,15 @@
 import { queryOne, type Database } from '../db/database.ts';
-import { getUploadById, markProcessing, recordResult, type UploadResult, type UploadRow } from '../db/uploads.ts';
+import { getUploadById, markProcessing, type UploadResult, type UploadRow } from '../db/uploads.ts';
 import type { BlobStore } from '../blobs/index.ts';
 import { QUEUES, type JobQueue } from '../jobs/queue.ts';
 import type { UploadFacts } from '../detectors/types.ts';
 import { analyse, type AnalysisDeps } from '../pipeline/analyse.ts';
 import type { Policy } from '../policy/spec.ts';
-import { openReviewItem } from '../review/items.ts';
-import { createDelivery } from '../webhooks/deliveries.ts';
 import type { MatchIndexes } from '../matching/indexes.ts';
 import { keypointsToStore, withKeypoints } from '../matching/fingerprints.ts';
 import { recordUploadKeypoints } from '../matching/local/store.ts';
 import type { LocalMatching } from '../matching/local/search.ts';
-import { recordUploadHashes } from '../matching/store.ts';
+import { commitVerdict, type CommitParts } from './commit.ts';
 import { storeLookups } from './lookups.ts';
 
 export const VERDICT_CHANNEL = 'tollgate_verdict';
@@ -77,7 +75,7 @@ export async function processUpload(deps: ProcessDeps, uploadId: string): Promis
       }
     : { uploadId, tenantId: upload.tenant_id, status: 'error', error: result.error, signals: [], scores: null, verdict: result.verdict };
   const analysisMs = performance.now() - analysisStarted;
-  return { outcome: (await commitResult(deps, upload, record)) ? 'decided' : 'already_decided', analysisMs };
+  return { outcome: (await commitResult(deps, upload, record, upload.tenant_has_webhook)) ? 'decided' : 'already_decided', analysisMs };
 }
 
 /** The last retry failed (or the worker died on it): the upload ends as `error` and goes to review. */
@@ -85,6 +83,7 @@ export async function recordProcessingFailure(deps: ProcessDeps, uploadId: strin
   const upload = await getUploadById(deps.db, uploadId);
   if (!upload || (await hasVerdict(deps, uploadId))) return;
   const policy = await deps.policyFor(upload.tenant_id);
+  // Not claimed, so the tenant's webhook is not known here: the statement itself looks it up.
   await commitResult(deps, upload, {
     uploadId,
     tenantId: upload.tenant_id,
@@ -93,42 +92,51 @@ export async function recordProcessingFailure(deps: ProcessDeps, uploadId: strin
     signals: [],
     scores: null,
     verdict: { decision: 'review', reasons: ['system.processing_failed'], policy_version: policy.version },
-  });
+  }, true);
 }
 
-async function commitResult(deps: ProcessDeps, upload: UploadRow, record: UploadResult): Promise<boolean> {
+/**
+ * One statement (src/uploads/commit.ts) when nothing else must commit with it; a transaction when the
+ * verdict also enqueues a webhook job or stores keypoints. A tenant that sets its first webhook URL
+ * after this upload was claimed gets deliveries from the next uploads on.
+ */
+async function commitResult(deps: ProcessDeps, upload: UploadRow, record: UploadResult, tenantHasWebhook: boolean): Promise<boolean> {
+  const fallbackUrl = deps.webhookDefaults?.url ?? null;
+  const mayDeliver = tenantHasWebhook || fallbackUrl !== null;
+  const keypoints = keypointsToStore(record.fingerprints);
+  const seconds = Math.max(0, (Date.now() - new Date(upload.received_at).getTime()) / 1000);
+  const parts: CommitParts = {
+    reviewPriority: record.verdict.decision === 'review' ? reviewPriority(record) : undefined,
+    delivery: mayDeliver
+      ? {
+          fallbackUrl,
+          payload: {
+            upload_id: upload.id,
+            status: record.status,
+            sha256: upload.sha256,
+            verdict: { decision: record.verdict.decision, reasons: record.verdict.reasons },
+            scores: record.scores,
+            ...(record.error ? { error: record.error } : {}),
+          },
+        }
+      : undefined,
+    verdictChannel: VERDICT_CHANNEL,
+    verdictNotice: encodeVerdictNotice({ uploadId: upload.id, decision: record.verdict.decision, seconds }),
+  };
+  if (!mayDeliver && !keypoints) return (await commitVerdict(deps.db, record, parts)).recorded;
   let deliveryId: string | null = null;
-  const written = await deps.db.transaction(async (tx) => {
-    if (!(await recordResult(tx, record))) return false;
-    // With the verdict, so a later upload can only see hashes of uploads that have one.
-    await recordUploadHashes(tx, upload.tenant_id, upload.id, record.media?.kind, record.fingerprints);
-    const keypoints = keypointsToStore(record.fingerprints);
+  const recorded = await deps.db.transaction(async (tx) => {
+    const result = await commitVerdict(tx, record, parts);
+    if (!result.recorded) return false;
     if (keypoints) await recordUploadKeypoints(tx, upload.tenant_id, upload.id, keypoints);
-    if (record.verdict.decision === 'review') {
-      await openReviewItem(tx, upload.tenant_id, upload.id, reviewPriority(record), record.verdict.reasons);
+    if (result.deliveryId) {
+      deliveryId = result.deliveryId;
+      await deps.queue.enqueueWebhook(result.deliveryId, tx);
     }
-    deliveryId = await createDelivery(
-      tx,
-      upload.tenant_id,
-      upload.id,
-      'upload.verdict',
-      {
-        upload_id: upload.id,
-        status: record.status,
-        sha256: upload.sha256,
-        verdict: { decision: record.verdict.decision, reasons: record.verdict.reasons },
-        scores: record.scores,
-        ...(record.error ? { error: record.error } : {}),
-      },
-      deps.webhookDefaults,
-    );
-    if (deliveryId) await deps.queue.enqueueWebhook(deliveryId, tx);
-    const seconds = Math.max(0, (Date.now() - new Date(upload.received_at).getTime()) / 1000);
-    await tx.query('SELECT pg_notify($1, $2)', [VERDICT_CHANNEL, encodeVerdictNotice({ uploadId: upload.id, decision: record.verdict.decision, seconds })]);
     return true;
   });
   if (deliveryId) deps.queue.wake(QUEUES.deliverWebhook);
-  return written;
+  return recorded;
 }
 
 /** Strongest risk first, so reviewers see the likeliest fraud at the top of the queue. */
