@@ -1,5 +1,6 @@
 import type { MediaView, Raster, RasterRequest } from '../../media/types.ts';
 import type { Detector, DetectorContext, Signal } from '../types.ts';
+import { cameraNativeEvidence, type CameraNativeEvidence } from './camera-native.ts';
 
 /** What a pixel model says about one picture. */
 export interface PixelScore {
@@ -30,30 +31,61 @@ export interface PixelScorer {
 
 export const DEFAULT_MAX_SCORE = 0.5;
 
-export function classifierSignal(scorer: PixelScorer, result: PixelScore): Signal[] {
+/**
+ * A discounted classifier signal stays in the report for reviewers at severity info, which the default
+ * policy ignores and scores.ai_generated leaves out; a tenant rule on `evidence.discounted` can undo it.
+ */
+export const DISCOUNTED_SCORE = 0.25;
+
+/**
+ * At or above this probability camera-native structure does not discount the classifier: the structure
+ * can be forged by someone who knows it, and no honest camera original in the shared data scores this high.
+ */
+export const UNDISCOUNTED_PROBABILITY = 0.99;
+
+export function classifierSignal(scorer: PixelScorer, result: PixelScore, camera?: CameraNativeEvidence): Signal[] {
   const p = result.probability;
   if (p < scorer.threshold) return [];
-  const score = Math.min(scorer.maxScore, p);
+  const capped = Math.min(scorer.maxScore, p);
+  const evidence = { probability: p, threshold: scorer.threshold, model: scorer.label, ...result.evidence };
+  const message = `pixel statistics resemble AI-generated images (p = ${p.toFixed(2)}, model ${scorer.label})`;
+  // Only weak models are discounted: a tenant that raised maxScore trusts its model against any file.
+  if (camera?.native && p < UNDISCOUNTED_PROBABILITY && scorer.maxScore <= DEFAULT_MAX_SCORE) {
+    return [
+      {
+        code: 'ai.classifier',
+        score: Math.min(capped, DISCOUNTED_SCORE),
+        severity: 'info',
+        message: `${message}; discounted: the file is structured the way a camera writes it (${camera.found.join('; ')})`,
+        evidence: { ...evidence, discounted: true, cameraEvidence: camera.found },
+      },
+    ];
+  }
   return [
     {
       code: 'ai.classifier',
-      score,
+      score: capped,
       // Probabilistic evidence: near chance across generators for the shipped model (docs/EVAL.md).
-      severity: score >= 0.9 ? 'high' : score > 0.5 ? 'medium' : 'low',
-      message: `pixel statistics resemble AI-generated images (p = ${p.toFixed(2)}, model ${scorer.label})`,
-      evidence: { probability: p, threshold: scorer.threshold, model: scorer.label, ...result.evidence },
+      severity: capped >= 0.9 ? 'high' : capped > 0.5 ? 'medium' : 'low',
+      message,
+      evidence: { ...evidence, ...(camera?.native ? { discounted: false, cameraEvidence: camera.found } : {}) },
     },
   ];
 }
 
-/** `ai.classifier` on stills (the first frame of an animation); videos get `ai.video_frames` instead. */
+/**
+ * `ai.classifier` on stills (the first frame of an animation); videos get `ai.video_frames` instead.
+ * Camera-native structure is read only when the model fires, so clean files pay nothing for it.
+ */
 export function createPixelClassifierDetector(scorer: PixelScorer): Detector {
   return {
     name: 'ai.classifier',
     codes: ['ai.classifier'],
     kinds: ['image'],
     async detect(view: MediaView, _context: DetectorContext): Promise<Signal[]> {
-      return classifierSignal(scorer, await scorer.score((request) => view.raster(request), view.bytes));
+      const result = await scorer.score((request) => view.raster(request), view.bytes);
+      if (result.probability < scorer.threshold) return [];
+      return classifierSignal(scorer, result, await cameraNativeEvidence(view));
     },
   };
 }

@@ -35,6 +35,11 @@ export function cameraKey(make: unknown, model: unknown): string | undefined {
   return a && b ? `${a}|${b}` : undefined;
 }
 
+/** The signature the camera originals of `key` ("make|model", see cameraKey) showed, if any. */
+export function cameraSignature(key: string | undefined): QtableDb['cameras'][string] | undefined {
+  return key ? DB.cameras[key] : undefined;
+}
+
 export const quantization: Detector = {
   name: 'meta.quantization',
   codes: ['meta.quantization_mismatch', 'meta.recompressed'],

@@ -32,10 +32,26 @@ const ORIGINAL_PATTERNS: readonly RegExp[] = [
   /^pdq-reference\/images\/reg-test-input\/dih\/bridge-1-original\.jpg$/,
 ];
 
+/** Why a derived file is not an original, for reports that list them instead of dropping them. */
+const DERIVED_REASONS: ReadonlyArray<[RegExp, string]> = [
+  [/^exif-camera-samples\/images\/jpg\/[^/]+$/, 'scaled down with GIMP 2.4.5 (corpus README)'],
+  [/^exif-camera-samples\/images\/jpg\/tests\/(11-tests|35-empty)\./, 'cropped after capture (EXIF size or thumbnail disagree with the pixels)'],
+  [/^exif-camera-samples\/images\/jpg\/tests\//, 'saved by an editor or uploader named in its Software tag'],
+  [/^exif-camera-samples\/images\/jpg\/invalid\//, 'deliberately broken test image, no camera EXIF (corpus README: invalid/)'],
+  [/^exif-camera-samples\/images\/jpg\/xmp\//, 'XMP / no-EXIF test sample saved by Photoshop'],
+  [/^exif-camera-samples\/images\/jpg\/orientation\//, 'orientation test set written by a tool'],
+  [/^exif-camera-samples\/images\/tiff\//, 'TIFF copy from Wikimedia Commons with no camera EXIF'],
+  [/^exif-camera-samples\/images\/heic\/samplefilehub/, 'generic sample HEIF (corpus README), no camera EXIF'],
+];
+
 const MEDIA = /\.(jpe?g|heic|heif|png|webp|avif|jxl|tiff?)$/i;
 
 export function categorize(relPath: string): Category {
   return ORIGINAL_PATTERNS.some((re) => re.test(relPath)) ? 'original' : 'derived';
+}
+
+export function derivedReason(relPath: string): string {
+  return DERIVED_REASONS.find(([re]) => re.test(relPath))?.[1] ?? 'edited or re-encoded (corpus.ts)';
 }
 
 export const CORPUS_DIRS = ['exif-camera-samples/images', 'immich-test-assets', 'pdq-reference/images/reg-test-input'] as const;
