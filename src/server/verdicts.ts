@@ -11,6 +11,12 @@ export interface VerdictWatcherOptions {
   onVerdict?: (notice: VerdictNotice) => void;
 }
 
+/** A subscription taken before the upload existed (see VerdictWatcher.watch). */
+export interface VerdictWatch {
+  wait(tenantId: string, timeoutMs: number): Promise<boolean>;
+  close(): void;
+}
+
 /**
  * Lets requests wait for an upload's verdict (`POST /v1/uploads?wait=MS`). One LISTEN subscription
  * per server, fanned out to the waiting requests by upload id.
@@ -37,6 +43,35 @@ export class VerdictWatcher {
     this.#closed = true;
     for (const set of this.#waiters.values()) for (const wake of set) wake();
     await this.#unlisten?.();
+  }
+
+  /**
+   * Subscribes before the upload is enqueued (its id chosen in advance): no verdict can be missed, so the
+   * first wait needs no look at the database. `close()` must be called once the caller is done.
+   */
+  watch(uploadId: string): VerdictWatch {
+    let notified = false;
+    let wake: () => void = () => undefined;
+    const verdict = new Promise<void>((resolve) => (wake = resolve));
+    const unsubscribe = this.#subscribe(uploadId, () => {
+      notified = true;
+      wake();
+    });
+    return {
+      wait: async (tenantId, timeoutMs) => {
+        const deadline = Date.now() + timeoutMs;
+        let timer: NodeJS.Timeout | undefined;
+        try {
+          await Promise.race([verdict, new Promise<void>((resolve) => (timer = setTimeout(resolve, Math.min(timeoutMs, this.options.pollMs))))]);
+        } finally {
+          clearTimeout(timer);
+        }
+        if (notified && !this.#closed) return true;
+        // The poll interval passed first (or the server is closing): the ordinary wait, which checks.
+        return this.wait(tenantId, uploadId, Math.max(0, deadline - Date.now()));
+      },
+      close: unsubscribe,
+    };
   }
 
   /** Resolves true once the upload has a verdict, false when `timeoutMs` passed first. */

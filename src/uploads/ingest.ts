@@ -28,9 +28,9 @@ export interface IngestResult {
 /**
  * Store → record → enqueue. The blob is written first (content-addressed, so a retry rewrites nothing);
  * the upload row and its job commit in one transaction, so a crash at any point leaves either nothing
- * to lose or a row whose job will run.
+ * to lose or a row whose job will run. A caller that listens for the verdict chooses the id beforehand.
  */
-export async function ingestUpload(deps: IngestDeps, tenantId: string, blob: StoredBlob, fields: UploadFields): Promise<IngestResult> {
+export async function ingestUpload(deps: IngestDeps, tenantId: string, blob: StoredBlob, fields: UploadFields, uploadId = newId()): Promise<IngestResult> {
   const result = await deps.db.transaction(async (tx) => {
     const contributor = fields.contributor_id ? await upsertContributor(tx, tenantId, fields.contributor_id) : undefined;
     const device = fields.device ? await upsertDevice(tx, tenantId, fields.device) : undefined;
@@ -38,7 +38,7 @@ export async function ingestUpload(deps: IngestDeps, tenantId: string, blob: Sto
       ? await upsertTask(tx, tenantId, fields.task_id, fields.task?.spec, fields.task?.given_at ? new Date(fields.task.given_at) : undefined)
       : undefined;
     const { row, created } = await insertUpload(tx, {
-      id: newId(),
+      id: uploadId,
       tenantId,
       sha256: blob.sha256,
       blobKey: blob.key,

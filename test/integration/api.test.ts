@@ -101,6 +101,10 @@ describe.each(backends)('HTTP API on $name', (backend) => {
     expect(again.json()).toMatchObject({ id: first.json<{ id: string }>().id, repeated: true });
     const done = await settled(first.json<{ id: string }>().id);
     expect(done.signals.some((s) => s.code === 'dup.exact')).toBe(false);
+    // Waiting on a repeat answers the earlier upload's verdict.
+    const waited = await upload(photo('eagle.jpg'), { contributor_id: 'carol', idempotency_key: 'eagle-1' }, '?wait=10000');
+    expect(waited.statusCode).toBe(200);
+    expect(waited.json<UploadBody>()).toMatchObject({ id: first.json<{ id: string }>().id, verdict: { decision: done.verdict?.decision } });
   });
 
   it('keeps every bad input, ends it as status error with its specific code and a verdict', async () => {

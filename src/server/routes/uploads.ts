@@ -1,5 +1,5 @@
 import type { FastifyInstance } from 'fastify';
-import { isUuid } from '../../db/ids.ts';
+import { isUuid, newId } from '../../db/ids.ts';
 import { getUpload, type UploadRow } from '../../db/uploads.ts';
 import { errorLevelPng } from '../../media/ela.ts';
 import { ingestUpload } from '../../uploads/ingest.ts';
@@ -78,15 +78,24 @@ export function uploadRoutes(app: FastifyInstance, ctx: ServerContext): void {
       const input = request.isMultipart()
         ? await readMultipartUpload(request, tollgate.blobs, maxBytes)
         : await readObjectUpload(request, request.body ?? {}, tollgate.blobs, maxBytes);
-      const result = await ingestUpload(tollgate, tenant.id, input.blob, input.fields);
-      if (result.created) ctx.metrics.uploadsReceived.inc({ source: input.source });
       const wait = request.query.wait ?? 0;
-      if (wait > 0 && (await ctx.verdicts.wait(tenant.id, result.uploadId, wait))) {
-        const view = await uploadView(tollgate.db, tenant.id, result.uploadId);
-        if (view) return reply.status(200).send(view);
+      const uploadId = newId();
+      // Listening before the job exists: a worker may decide before this handler gets to wait.
+      const watch = wait > 0 ? ctx.verdicts.watch(uploadId) : undefined;
+      try {
+        const result = await ingestUpload(tollgate, tenant.id, input.blob, input.fields, uploadId);
+        if (result.created) ctx.metrics.uploadsReceived.inc({ source: input.source });
+        // A repeated idempotency key answers with the earlier upload, which the watch did not cover.
+        const decided = watch && (result.created ? await watch.wait(tenant.id, wait) : await ctx.verdicts.wait(tenant.id, result.uploadId, wait));
+        if (decided) {
+          const view = await uploadView(tollgate.db, tenant.id, result.uploadId);
+          if (view) return reply.status(200).send(view);
+        }
+        const row = await getUpload(tollgate.db, tenant.id, result.uploadId);
+        return reply.status(202).send({ id: result.uploadId, status: row?.status ?? 'received', repeated: !result.created });
+      } finally {
+        watch?.close();
       }
-      const row = await getUpload(tollgate.db, tenant.id, result.uploadId);
-      return reply.status(202).send({ id: result.uploadId, status: row?.status ?? 'received', repeated: !result.created });
     },
   );
 
