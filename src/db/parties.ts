@@ -34,27 +34,47 @@ export interface DeviceReport {
   app_version?: string | undefined;
 }
 
-export async function upsertContributor(db: Queryable, tenantId: string, externalId: string): Promise<Contributor> {
-  const rows = await db.query<Contributor>(
-    `INSERT INTO contributors (id, tenant_id, external_id) VALUES ($1, $2, $3)
+/**
+ * The upserts as SQL with their parameters named by the caller ($n placeholders), so an upload's
+ * insert can carry them in its own WITH clause: one round trip for the upload and all three parties.
+ */
+export const partyUpsertSql = {
+  contributor: (id: string, tenant: string, external: string) =>
+    `INSERT INTO contributors (id, tenant_id, external_id) VALUES (${id}, ${tenant}, ${external})
      ON CONFLICT (tenant_id, external_id) DO UPDATE SET external_id = EXCLUDED.external_id
      RETURNING id, external_id, created_at`,
-    [newId(), tenantId, externalId],
-  );
-  return rows[0]!;
-}
-
-export async function upsertDevice(db: Queryable, tenantId: string, report: DeviceReport): Promise<Device> {
-  const rows = await db.query<Device>(
-    `INSERT INTO devices (id, tenant_id, external_id, model, os, app_version) VALUES ($1, $2, $3, $4, $5, $6)
+  device: (id: string, tenant: string, external: string, model: string, os: string, appVersion: string) =>
+    `INSERT INTO devices (id, tenant_id, external_id, model, os, app_version) VALUES (${id}, ${tenant}, ${external}, ${model}, ${os}, ${appVersion})
      ON CONFLICT (tenant_id, external_id) DO UPDATE SET
        model = COALESCE(EXCLUDED.model, devices.model),
        os = COALESCE(EXCLUDED.os, devices.os),
        app_version = COALESCE(EXCLUDED.app_version, devices.app_version),
        last_seen_at = now()
      RETURNING id, external_id, model, os, app_version, first_seen_at, last_seen_at`,
-    [newId(), tenantId, report.id, report.model ?? null, report.os ?? null, report.app_version ?? null],
-  );
+  /** `replaceSpec` false keeps a known task's spec when the caller sent none. */
+  task: (id: string, tenant: string, external: string, spec: string, givenAt: string, replaceSpec: string) =>
+    `INSERT INTO tasks (id, tenant_id, external_id, spec, given_at) VALUES (${id}, ${tenant}, ${external}, ${spec}, ${givenAt})
+     ON CONFLICT (tenant_id, external_id) DO UPDATE SET
+       spec = CASE WHEN ${replaceSpec}::boolean THEN EXCLUDED.spec ELSE tasks.spec END,
+       given_at = COALESCE(EXCLUDED.given_at, tasks.given_at)
+     RETURNING id, external_id, spec, given_at, created_at`,
+};
+
+export const deviceParams = (report: DeviceReport): unknown[] => [report.id, report.model ?? null, report.os ?? null, report.app_version ?? null];
+export const taskParams = (externalId: string, spec: Record<string, unknown> | undefined, givenAt: Date | undefined): unknown[] => [
+  externalId,
+  JSON.stringify(spec ?? {}),
+  givenAt ?? null,
+  spec !== undefined,
+];
+
+export async function upsertContributor(db: Queryable, tenantId: string, externalId: string): Promise<Contributor> {
+  const rows = await db.query<Contributor>(partyUpsertSql.contributor('$1', '$2', '$3'), [newId(), tenantId, externalId]);
+  return rows[0]!;
+}
+
+export async function upsertDevice(db: Queryable, tenantId: string, report: DeviceReport): Promise<Device> {
+  const rows = await db.query<Device>(partyUpsertSql.device('$1', '$2', '$3', '$4', '$5', '$6'), [newId(), tenantId, ...deviceParams(report)]);
   return rows[0]!;
 }
 
@@ -65,14 +85,7 @@ export async function upsertTask(
   spec: Record<string, unknown> | undefined,
   givenAt: Date | undefined,
 ): Promise<Task> {
-  const rows = await db.query<Task>(
-    `INSERT INTO tasks (id, tenant_id, external_id, spec, given_at) VALUES ($1, $2, $3, $4, $5)
-     ON CONFLICT (tenant_id, external_id) DO UPDATE SET
-       spec = CASE WHEN $6 THEN EXCLUDED.spec ELSE tasks.spec END,
-       given_at = COALESCE(EXCLUDED.given_at, tasks.given_at)
-     RETURNING id, external_id, spec, given_at, created_at`,
-    [newId(), tenantId, externalId, JSON.stringify(spec ?? {}), givenAt ?? null, spec !== undefined],
-  );
+  const rows = await db.query<Task>(partyUpsertSql.task('$1', '$2', '$3', '$4', '$5', '$6'), [newId(), tenantId, ...taskParams(externalId, spec, givenAt)]);
   return rows[0]!;
 }
 

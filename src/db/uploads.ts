@@ -2,6 +2,8 @@ import type { PriorUpload, Signal } from '../detectors/types.ts';
 import type { Verdict } from '../policy/evaluate.ts';
 import type { Scores } from '../policy/scores.ts';
 import { queryOne, type Queryable } from './database.ts';
+import { newId } from './ids.ts';
+import { deviceParams, partyUpsertSql, taskParams, type DeviceReport } from './parties.ts';
 
 export type UploadStatus = 'received' | 'processing' | 'done' | 'error';
 
@@ -42,26 +44,39 @@ export interface NewUpload {
   bytes: number;
   fileName?: string | undefined;
   declaredMime?: string | undefined;
-  contributorId?: string | undefined;
-  deviceId?: string | undefined;
-  taskId?: string | undefined;
+  /** The app's ids: each is created on first sight (or updated) in the same statement as the upload. */
+  contributor?: string | undefined;
+  device?: DeviceReport | undefined;
+  task?: { externalId: string; spec?: Record<string, unknown> | undefined; givenAt?: Date | undefined } | undefined;
   clientIp?: string | undefined;
   capturedAt?: Date | undefined;
   idempotencyKey?: string | undefined;
 }
 
-/** Inserts the upload; with an idempotency key a repeat returns the first upload instead. */
+/** Inserts the upload with its parties in one statement; with an idempotency key a repeat returns the first upload instead. */
 export async function insertUpload(db: Queryable, u: NewUpload): Promise<{ row: UploadRow; created: boolean }> {
+  const params: unknown[] = [u.id, u.tenantId, u.sha256, u.blobKey, u.bytes, u.fileName ?? null, u.declaredMime ?? null, u.clientIp ?? null, u.capturedAt ?? null, u.idempotencyKey ?? null];
+  const next = (...values: unknown[]): string[] => values.map((v) => `$${params.push(v)}`);
+  const parties: string[] = [];
+  const idOf = (name: string, present: boolean) => (present ? `(SELECT id FROM ${name})` : 'NULL::uuid');
+  if (u.contributor) parties.push(`contributor AS (${partyUpsertSql.contributor(...(next(newId(), u.tenantId, u.contributor) as [string, string, string]))})`);
+  if (u.device) {
+    const [id, tenant, external, model, os, app] = next(newId(), u.tenantId, ...deviceParams(u.device)) as [string, string, string, string, string, string];
+    parties.push(`device AS (${partyUpsertSql.device(id, tenant, external, model, os, app)})`);
+  }
+  if (u.task) {
+    const [id, tenant, external, spec, givenAt, replace] = next(newId(), u.tenantId, ...taskParams(u.task.externalId, u.task.spec, u.task.givenAt)) as [string, string, string, string, string, string];
+    parties.push(`task AS (${partyUpsertSql.task(id, tenant, external, spec, givenAt, replace)})`);
+  }
   const rows = await db.query<UploadRow>(
-    `INSERT INTO uploads (id, tenant_id, sha256, blob_key, bytes, file_name, declared_mime, contributor_id, device_id, task_id,
+    `${parties.length > 0 ? `WITH ${parties.join(', ')}` : ''}
+     INSERT INTO uploads (id, tenant_id, sha256, blob_key, bytes, file_name, declared_mime, contributor_id, device_id, task_id,
        client_ip, captured_at, idempotency_key)
-     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)
+     VALUES ($1, $2, $3, $4, $5, $6, $7, ${idOf('contributor', u.contributor !== undefined)}, ${idOf('device', u.device !== undefined)},
+       ${idOf('task', u.task !== undefined)}, $8, $9, $10)
      ON CONFLICT (tenant_id, idempotency_key) DO NOTHING
      RETURNING *`,
-    [
-      u.id, u.tenantId, u.sha256, u.blobKey, u.bytes, u.fileName ?? null, u.declaredMime ?? null, u.contributorId ?? null,
-      u.deviceId ?? null, u.taskId ?? null, u.clientIp ?? null, u.capturedAt ?? null, u.idempotencyKey ?? null,
-    ],
+    params,
   );
   if (rows[0]) return { row: rows[0], created: true };
   const existing = await queryOne<UploadRow>(db, 'SELECT * FROM uploads WHERE tenant_id = $1 AND idempotency_key = $2', [u.tenantId, u.idempotencyKey]);

@@ -1,6 +1,5 @@
 import type { Database } from '../db/database.ts';
 import { newId } from '../db/ids.ts';
-import { upsertContributor, upsertDevice, upsertTask } from '../db/parties.ts';
 import { insertUpload } from '../db/uploads.ts';
 import type { BlobStore } from '../blobs/index.ts';
 import { QUEUES, type JobQueue } from '../jobs/queue.ts';
@@ -32,11 +31,6 @@ export interface IngestResult {
  */
 export async function ingestUpload(deps: IngestDeps, tenantId: string, blob: StoredBlob, fields: UploadFields, uploadId = newId()): Promise<IngestResult> {
   const result = await deps.db.transaction(async (tx) => {
-    const contributor = fields.contributor_id ? await upsertContributor(tx, tenantId, fields.contributor_id) : undefined;
-    const device = fields.device ? await upsertDevice(tx, tenantId, fields.device) : undefined;
-    const task = fields.task_id
-      ? await upsertTask(tx, tenantId, fields.task_id, fields.task?.spec, fields.task?.given_at ? new Date(fields.task.given_at) : undefined)
-      : undefined;
     const { row, created } = await insertUpload(tx, {
       id: uploadId,
       tenantId,
@@ -44,9 +38,11 @@ export async function ingestUpload(deps: IngestDeps, tenantId: string, blob: Sto
       blobKey: blob.key,
       bytes: blob.bytes,
       fileName: fields.file_name,
-      contributorId: contributor?.id,
-      deviceId: device?.id,
-      taskId: task?.id,
+      contributor: fields.contributor_id,
+      device: fields.device,
+      task: fields.task_id
+        ? { externalId: fields.task_id, spec: fields.task?.spec, givenAt: fields.task?.given_at ? new Date(fields.task.given_at) : undefined }
+        : undefined,
       clientIp: fields.client_ip,
       capturedAt: fields.captured_at ? new Date(fields.captured_at) : undefined,
       idempotencyKey: fields.idempotency_key,
