@@ -19,7 +19,7 @@ import { openMedia } from '../src/media/open.ts';
 import type { MediaView, Raster } from '../src/media/types.ts';
 import { analyse } from '../src/pipeline/analyse.ts';
 import { createScreenRecaptureDetector, screenshotDetector } from '../src/detectors/quality/index.ts';
-import { DEFAULT_POLICY } from '../src/policy/spec.ts';
+import { buildPolicy } from '../src/policy/spec.ts';
 import { loadHuman, modelsFor, type HumanInstance, type ModelSelection } from '../src/vision/human.ts';
 import { classifyNsfw, NSFW_INPUT_SIDE } from '../src/vision/nsfw.ts';
 import { VISION_RASTER_SIDE } from '../src/vision/service.ts';
@@ -116,7 +116,7 @@ const p90 = (xs: readonly number[]): number => percentile([...xs].sort((a, b) =>
 /** The whole analysis (decode, fingerprints, every detector, policy) of real camera JPEGs, one at a time. */
 async function pipeline(files: readonly Buffer[], name: string, facts: UploadFacts, options: { nsfw?: boolean }): Promise<string[]> {
   const config = loadConfig({ env: { TOLLGATE_DATA_DIR: tmpdir() } });
-  const deps = { ...analysisDeps(config, new DetectorRegistry(builtInDetectors(options))), policy: DEFAULT_POLICY };
+  const deps = { ...analysisDeps(config, new DetectorRegistry(builtInDetectors(options))), policy: buildPolicy(0, undefined, { checks: { nsfw: options.nsfw ?? false } }) };
   // Warm-up: loads the models this configuration uses.
   await analyse(files[0]!, facts, NO_LOOKUPS, deps);
   const c = process.cpuUsage();

@@ -19,7 +19,7 @@ import type { LocalMatching } from './matching/local/search.ts';
 import { storeFingerprints } from './matching/fingerprints.ts';
 import { startWorkers, type WorkerOptions } from './jobs/workers.ts';
 import type { AnalysisDeps } from './pipeline/analyse.ts';
-import { buildPolicy, DEFAULT_POLICY, type Policy } from './policy/spec.ts';
+import { buildPolicy, type Policy, type PolicyDefaults } from './policy/spec.ts';
 import type { ProcessDeps } from './uploads/process.ts';
 
 /**
@@ -55,10 +55,16 @@ function localMatching(config: Config, detectors: DetectorRegistry, db: Database
   return { indexes: new LocalIndexes(db, { uploads }), minInliers, uploads };
 }
 
+/** The policy of a tenant that saved none, and what a tenant's policy leaves unsaid: `TOLLGATE_NSFW=on` runs content.nsfw for everyone. */
+export function deploymentPolicyDefaults(config: Config): PolicyDefaults {
+  return { checks: { nsfw: config.checks?.nsfw === 'on' } };
+}
+
 export function configuredDetectors(config: Config): Detector[] {
   const path = config.models.aiClassifier;
   const checks = {
-    nsfw: config.checks?.nsfw ?? false,
+    // Registered unless the deployment forbids it; the pipeline runs it for the tenants whose policy turns it on.
+    nsfw: (config.checks?.nsfw ?? 'tenant') !== 'off',
     recaptureFaceCheck: config.checks?.recaptureFaces ?? false,
     ocr: config.copyright?.ocr === false ? (false as const) : defaultOcrService,
   };
@@ -102,11 +108,12 @@ export async function createTollgate(config: Config, options: CreateOptions = {}
   const builtIn = configuredDetectors(config).filter(options.detectorFilter ?? (() => true));
   const detectors = new DetectorRegistry([...builtIn, ...(options.extraDetectors ?? [])]);
   const policies = new Map<string, { policy: Policy; at: number }>();
+  const policyDefaults = deploymentPolicyDefaults(config);
   const policyFor = async (tenantId: string): Promise<Policy> => {
     const cached = policies.get(tenantId);
     if (cached && Date.now() - cached.at < 5_000) return cached.policy;
     const stored = await latestPolicy(db, tenantId);
-    const policy = stored ? buildPolicy(stored.version, stored.spec) : DEFAULT_POLICY;
+    const policy = buildPolicy(stored?.version ?? 0, stored?.spec, policyDefaults);
     policies.set(tenantId, { policy, at: Date.now() });
     return policy;
   };

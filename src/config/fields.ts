@@ -67,6 +67,12 @@ const localMatchingMode: z.ZodType<'off' | 'auto' | 'on', z.ZodTypeDef, unknown>
   bool.transform((on) => (on ? ('on' as const) : ('off' as const))),
 ]);
 
+/** A content check: `tenant` (loaded when a tenant's policy turns it on), true = on for every tenant that does not turn it off, false = never. */
+const contentCheckMode: z.ZodType<'off' | 'tenant' | 'on', z.ZodTypeDef, unknown> = z.union([
+  z.string().trim().toLowerCase().pipe(z.literal('tenant')),
+  bool.transform((on) => (on ? ('on' as const) : ('off' as const))),
+]);
+
 function url(protocols: readonly string[]): z.ZodType<string, z.ZodTypeDef, unknown> {
   return z
     .string()
@@ -109,7 +115,7 @@ export const FIELDS: readonly FieldSpec[] = [
   { env: 'TOLLGATE_DEEP_METADATA', path: 'metadata.deep', schema: z.string().trim().toLowerCase().pipe(z.enum(['off', 'auto', 'always'])), expected: 'off, auto (when the hot path or a task asks) or always' },
   { env: 'TOLLGATE_LOCAL_MATCHING', path: 'matching.local.mode', schema: localMatchingMode, expected: 'auto (bank images only, when the tenant has any), true (also uploads against uploads) or false' },
   { env: 'TOLLGATE_LOCAL_MIN_INLIERS', path: 'matching.local.minInliers', schema: int(6, 500), expected: 'an integer 6..500' },
-  { env: 'TOLLGATE_NSFW', path: 'checks.nsfw', schema: bool, expected: 'a boolean (true/false/1/0/yes/no)' },
+  { env: 'TOLLGATE_NSFW', path: 'checks.nsfw', schema: contentCheckMode, expected: "tenant (each tenant's policy turns it on), true (on unless a policy turns it off) or false (never)" },
   { env: 'TOLLGATE_RECAPTURE_FACES', path: 'checks.recaptureFaces', schema: bool, expected: 'a boolean (true/false/1/0/yes/no)' },
   { env: 'TOLLGATE_OCR', path: 'copyright.ocr', schema: bool, expected: 'a boolean (true/false/1/0/yes/no)' },
   { env: 'TOLLGATE_AI_MODEL', path: 'models.aiClassifier', schema: text(), expected: 'a path to a model file written by `tollgate train ai-detector`' },

@@ -4,7 +4,7 @@ import { TollgateError } from '../errors.ts';
 import { maskUrl } from './describe.ts';
 import { DEFAULT_MEDIA_LIMITS } from '../media/limits.ts';
 import { FIELD_BY_ENV, FIELD_BY_PATH, FIELDS, type FieldSpec } from './fields.ts';
-import type { BlobsConfig, Config, ConfigSource, LocalMatchingMode, LogLevel } from './types.ts';
+import type { BlobsConfig, Config, ConfigSource, ContentCheckMode, LocalMatchingMode, LogLevel } from './types.ts';
 
 /**
  * Verified inliers that make a local-feature match. On the eval corpus unrelated images reach at most 6
@@ -111,7 +111,7 @@ export function loadConfig(options: LoadConfigOptions): Config {
     },
     metadata: { deep: get<'off' | 'auto' | 'always'>('TOLLGATE_DEEP_METADATA') ?? 'auto' },
     matching: { local: { mode: get<LocalMatchingMode>('TOLLGATE_LOCAL_MATCHING') ?? 'auto', minInliers: get<number>('TOLLGATE_LOCAL_MIN_INLIERS') ?? DEFAULT_LOCAL_MIN_INLIERS } },
-    checks: { nsfw: get<boolean>('TOLLGATE_NSFW') ?? false, recaptureFaces: get<boolean>('TOLLGATE_RECAPTURE_FACES') ?? false },
+    checks: { nsfw: get<ContentCheckMode>('TOLLGATE_NSFW') ?? 'tenant', recaptureFaces: get<boolean>('TOLLGATE_RECAPTURE_FACES') ?? false },
     copyright: { ocr: get<boolean>('TOLLGATE_OCR') ?? false },
     models: aiModel ? { aiClassifier: path.resolve(raw.get('TOLLGATE_AI_MODEL')?.source === 'file' ? fileDir : cwd, aiModel) } : {},
     webhooks: { ...(webhookUrl ? { url: webhookUrl } : {}), ...(webhookSecret ? { secret: webhookSecret } : {}) },

@@ -21,6 +21,7 @@ export type BlobsConfig =
     };
 
 export type LocalMatchingMode = 'off' | 'auto' | 'on';
+export type ContentCheckMode = 'off' | 'tenant' | 'on';
 
 export interface Config {
   /** Absolute; holds the embedded database and filesystem blobs when those are not configured elsewhere. */
@@ -41,10 +42,12 @@ export interface Config {
    */
   matching?: { local: { mode: LocalMatchingMode; minInliers: number } };
   /**
-   * Optional model-backed checks, off by default: `nsfw` runs content.nsfw (nsfwjs) on every upload;
-   * `recaptureFaces` adds human's anti-spoof model to quality.screen_recapture when the spectrum is suspicious.
+   * Optional model-backed checks. `nsfw`: content.nsfw (nsfwjs) for the tenants whose policy turns it on
+   * (`tenant`, the default), for every tenant unless its policy turns it off (`on`), or never, the model never
+   * loading (`off`). `recaptureFaces` adds human's anti-spoof model to quality.screen_recapture when the
+   * spectrum is suspicious.
    */
-  checks?: { nsfw: boolean; recaptureFaces: boolean };
+  checks?: { nsfw: ContentCheckMode; recaptureFaces: boolean };
   /** `ocr`: copyright.watermark_text reads text in images with PaddleOCR (off by default: ≈0.5 s CPU per image; ~1 s model load per process). */
   copyright?: { ocr: boolean };
   /** Model files that replace the shipped ones (absolute paths). */

@@ -17,7 +17,7 @@ import { defaultVisionService } from '../vision/service.ts';
 export interface CatalogueOptions {
   /** A retrained or ONNX model that replaces the shipped one in `ai.classifier` and `ai.video_frames`. */
   aiScorer?: PixelScorer;
-  /** content.nsfw (nsfwjs, loaded on first use). */
+  /** content.nsfw (nsfwjs, loaded on first use) may run: for the tenants whose policy turns it on. */
   nsfw?: boolean;
   /** quality.screen_recapture also asks human's anti-spoof model about faces when the spectrum is suspicious. */
   recaptureFaceCheck?: boolean;

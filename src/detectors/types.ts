@@ -157,8 +157,17 @@ export interface Detector {
   kinds: readonly MediaKind[];
   /** Overrides the registry's default per-detector timeout. */
   timeoutMs?: number;
+  /**
+   * A content check that each tenant's policy turns on (`checks` in the policy): the pipeline runs the detector
+   * only for tenants whose policy enables it, so the detector itself never needs to know about tenants.
+   */
+  check?: ContentCheck;
   detect(view: MediaView, context: DetectorContext): Promise<Signal[]>;
 }
+
+/** Content checks a tenant's policy can turn on; a deployment decides which of them may load their models. */
+export const CONTENT_CHECKS = ['nsfw'] as const;
+export type ContentCheck = (typeof CONTENT_CHECKS)[number];
 
 /** Lookups for when there is no store (`tollgate inspect`): nothing was seen before. */
 export const NO_LOOKUPS: DetectorLookups = {

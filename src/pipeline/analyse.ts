@@ -74,7 +74,7 @@ export async function analyse(
   }
   const [fingerprints, detection] = await Promise.all([
     deps.fingerprint(view).catch((thrown): Fingerprints => ({ error: toTollgateError(thrown, 'detector.failed').toJSON() })),
-    runDetectors(deps.detectors, view, { upload: facts, lookups }, deps.detectorTimeoutMs),
+    runDetectors(detectorsFor(deps), view, { upload: facts, lookups }, deps.detectorTimeoutMs),
   ]);
   const deeper = deps.deep ? await runDeep(deps.deep, view, facts, lookups, detection.signals, deps.detectorTimeoutMs) : undefined;
   if (deeper) {
@@ -103,6 +103,11 @@ export async function analyse(
     verdict,
     timings: { total_ms: Math.round((performance.now() - started) * 10) / 10, detectors: detection.runs },
   };
+}
+
+/** Content checks run only for tenants whose policy turns them on. */
+function detectorsFor(deps: AnalysisDeps): readonly Detector[] {
+  return deps.detectors.filter((d) => !d.check || deps.policy.checks[d.check]);
 }
 
 /** The contract shape without the internal `ok` flag. */

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import type { ContentCheck } from '../detectors/types.ts';
 import { TollgateError } from '../errors.ts';
 
 export const DECISIONS = ['accept', 'review', 'reject'] as const;
@@ -34,6 +35,8 @@ export const policySpecSchema = z
     score_thresholds: z.record(z.enum(SCORE_NAMES), threshold).default({}),
     /** What to do with an upload whose bytes could not be read, by error code (`media.corrupt`) or `default`. */
     media_errors: z.record(z.string(), z.enum(DECISIONS)).default({}),
+    /** Content checks this tenant wants run (absent: the deployment's default, `TOLLGATE_NSFW=on` or not). */
+    checks: z.object({ nsfw: z.boolean().optional() }).strict().default({}),
   })
   .strict();
 
@@ -47,7 +50,16 @@ export interface Policy {
   severityActions: Record<z.infer<typeof severity>, RuleAction>;
   scoreThresholds: Partial<Record<ScoreName, { review?: number; reject?: number }>>;
   mediaErrors: Record<string, Decision>;
+  /** Which content checks the pipeline runs for this tenant. */
+  checks: Record<ContentCheck, boolean>;
 }
+
+/** What the deployment decides for tenants that say nothing: which content checks run by default. */
+export interface PolicyDefaults {
+  checks: Record<ContentCheck, boolean>;
+}
+
+export const NO_CONTENT_CHECKS: PolicyDefaults = { checks: { nsfw: false } };
 
 export const DEFAULT_POLICY_SPEC: PolicySpec = {
   rules: [
@@ -85,6 +97,7 @@ export const DEFAULT_POLICY_SPEC: PolicySpec = {
     'media.too_long': 'reject',
     default: 'review',
   },
+  checks: {},
 };
 
 export function parsePolicySpec(input: unknown): PolicySpec {
@@ -96,10 +109,11 @@ export function parsePolicySpec(input: unknown): PolicySpec {
   return parsed.data;
 }
 
-/** Tenant rules run before the defaults; thresholds and actions override key by key. */
-export function buildPolicy(version: number, override?: PolicySpec): Policy {
+/** Tenant rules run before the defaults; thresholds, actions and checks override key by key. */
+export function buildPolicy(version: number, override?: PolicySpec, defaults: PolicyDefaults = NO_CONTENT_CHECKS): Policy {
   const base = DEFAULT_POLICY_SPEC;
   return {
+    checks: { ...defaults.checks, ...override?.checks },
     version,
     rules: [...(override?.rules ?? []), ...base.rules],
     severityActions: { ...base.severity_actions, ...override?.severity_actions } as Policy['severityActions'],

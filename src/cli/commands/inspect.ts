@@ -1,10 +1,10 @@
 import { readFile, writeFile } from 'node:fs/promises';
 import { parseArgs } from 'node:util';
-import { analysisDeps } from '../../app.ts';
+import { analysisDeps, deploymentPolicyDefaults } from '../../app.ts';
 import type { Config } from '../../config/index.ts';
 import { NO_LOOKUPS, type UploadFacts } from '../../detectors/types.ts';
 import { analyse, toReport } from '../../pipeline/analyse.ts';
-import { DEFAULT_POLICY } from '../../policy/spec.ts';
+import { buildPolicy } from '../../policy/spec.ts';
 import { EXIT, printJson, usage } from '../io.ts';
 import { renderAnalysis } from '../render.ts';
 import { readTaskFile } from '../task-file.ts';
@@ -62,7 +62,7 @@ export async function inspectCommand(argv: string[], config: Config): Promise<nu
   try {
     const deps = analysisDeps(config, undefined, reader);
     if (values.deep && deps.deep) deps.deep = { ...deps.deep, mode: 'always' };
-    result = await analyse(bytes, facts, lookups, { ...deps, policy: DEFAULT_POLICY }, file);
+    result = await analyse(bytes, facts, lookups, { ...deps, policy: buildPolicy(0, undefined, deploymentPolicyDefaults(config)) }, file);
   } finally {
     await reader.close();
   }

@@ -18,15 +18,16 @@ const classifyFrame: Classify = async (frame) => classifyNsfw(await frame.raster
 const pct = (x: number): string => `${Math.round(x * 100)}%`;
 
 /**
- * `content.nsfw`: nudity and sexual content by nsfwjs (Drawing / Hentai / Neutral / Porn / Sexy). Off by
- * default; a deployment turns it on with TOLLGATE_NSFW, and the model loads on the first upload it sees.
- * The worst sampled frame decides for videos.
+ * `content.nsfw`: nudity and sexual content by nsfwjs (Drawing / Hentai / Neutral / Porn / Sexy). A tenant's
+ * policy turns it on (`checks.nsfw`, the deployment's default from TOLLGATE_NSFW), and the model loads on the
+ * first upload that needs it. The worst sampled frame decides for videos.
  */
 export function createNsfwDetector(classify: Classify = classifyFrame): Detector {
   return {
     name: 'content.nsfw',
     codes: ['content.nsfw'],
     kinds: ['image', 'video'],
+    check: 'nsfw',
     // The first call loads the WASM backend and the model (~1–4 s on a busy core).
     timeoutMs: 30_000,
     async detect(view, context) {

@@ -1,5 +1,6 @@
 import type { FastifyInstance } from 'fastify';
 import { audit } from '../../db/audit.ts';
+import { TollgateError } from '../../errors.ts';
 import { latestPolicy, savePolicy } from '../../db/policies.ts';
 import { DEFAULT_POLICY_SPEC, parsePolicySpec } from '../../policy/spec.ts';
 import { tenantOf } from '../auth.ts';
@@ -47,6 +48,7 @@ export function policyRoutes(app: FastifyInstance, ctx: ServerContext): void {
             severity_actions: { type: 'object', additionalProperties: true },
             score_thresholds: { type: 'object', additionalProperties: true },
             media_errors: { type: 'object', additionalProperties: true },
+            checks: { type: 'object', properties: { nsfw: { type: 'boolean', description: 'run content.nsfw for this tenant' } }, additionalProperties: false },
           },
         },
         response: { 200: policyResponse, ...authErrors },
@@ -55,6 +57,9 @@ export function policyRoutes(app: FastifyInstance, ctx: ServerContext): void {
     async (request) => {
       const tenant = tenantOf(request);
       const spec = parsePolicySpec(request.body);
+      if (spec.checks.nsfw && ctx.tollgate.config.checks?.nsfw === 'off') {
+        throw new TollgateError('input.invalid', 'invalid policy: checks.nsfw: this deployment does not load the nsfw model (TOLLGATE_NSFW=false)');
+      }
       const version = await db.transaction(async (tx) => {
         const saved = await savePolicy(tx, tenant.id, spec);
         await audit(tx, { tenantId: tenant.id, actor: 'api', action: 'policy.save', subjectType: 'policy', subjectId: String(saved) });
