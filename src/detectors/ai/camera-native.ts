@@ -6,7 +6,7 @@ import { num, str } from '../meta/util.ts';
 
 /**
  * Camera-native evidence: file structure a camera or phone writes and the usual way of passing off a
- * generated picture (convert it with PIL, sharp, ImageMagick or an editor, then copy a camera's EXIF
+ * generated picture (convert it with Pillow, ImageMagick or an editor, then copy a camera's EXIF
  * in with exiftool) does not. It is not proof of capture: every byte can be forged by someone who
  * knows what to forge. It only decides whether the weak pixel classifier alone may send a file to
  * review (pixel-scorer.ts); provenance, generator metadata and watermarks are never discounted.
