@@ -41,8 +41,8 @@ export interface Tollgate {
 
 /** What analysis needs without any store: `tollgate inspect`. */
 /** The built-in detectors as configured (a retrained or ONNX `ai.classifier` model replaces the shipped one). */
-/** The detectors that fall back to the local-feature matcher when PDQ finds nothing. */
-const LOCAL_MATCH_DETECTORS = new Set(['dup.near', 'dup.cross_account', 'ref.match']);
+/** The detectors that fall back to the local-feature matcher when PDQ finds nothing, and logo search. */
+const LOCAL_MATCH_DETECTORS = new Set(['dup.near', 'dup.cross_account', 'ref.match', 'copyright.logo']);
 
 /**
  * Keypoints cost ≈0.2 s CPU per image, so the local matcher exists only when a detector that searches it

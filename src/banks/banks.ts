@@ -10,7 +10,7 @@ import type { KeypointSet } from '../fingerprint/keypoints/extract.ts';
 import { HASHES_CHANNEL } from '../matching/follower.ts';
 import { insertBankEntryKeypoints } from '../matching/local/store.ts';
 
-export const BANK_KINDS: readonly BankKind[] = ['internet', 'stock', 'fraud', 'allow'];
+export const BANK_KINDS: readonly BankKind[] = ['internet', 'stock', 'fraud', 'allow', 'logo'];
 
 export interface BankRow {
   id: string;

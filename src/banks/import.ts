@@ -1,6 +1,6 @@
 /**
  * `bank import`: reads a source item by item, hashes media (PDQ and local features for images, vPDQ
- * frames for videos) and stores entries keyed by the item's source key. Resuming is skipping: keys already in the bank
+ * frames for videos; a logo bank's images get logo-search keypoints instead) and stores entries keyed by the item's source key. Resuming is skipping: keys already in the bank
  * are passed to the source (so a URL list does not even download them) and checked again here; a file
  * whose bytes are already in the bank under another key is counted as present, not added twice.
  * Progress is written to the `bank_imports` row as it goes, so an interrupted run shows how far it got.
@@ -10,7 +10,8 @@ import type { Database } from '../db/database.ts';
 import { newId } from '../db/ids.ts';
 import { imageHashes, videoFrameHashes } from '../detectors/dup/hashes.ts';
 import { localKeypoints } from '../detectors/dup/local.ts';
-import { isTollgateError } from '../errors.ts';
+import { isTollgateError, TollgateError } from '../errors.ts';
+import { logoEntryKeypoints } from '../fingerprint/keypoints/logo.ts';
 import type { MediaLimits } from '../media/limits.ts';
 import { openMedia } from '../media/open.ts';
 import { bankHasSha256, bankImportKeys, insertBankEntries, type BankRow, type NewBankEntry } from './banks.ts';
@@ -150,6 +151,12 @@ export async function entriesFor(
   if (await bankHasSha256(options.db, options.bank.id, sha256)) return 'present';
   const view = await openMedia(item.bytes, options.limits);
   const common = { importKey: item.key, sha256, sourceUrl: item.sourceUrl ?? null, source: item.name ?? item.sourceUrl ?? item.key };
+  if (options.bank.kind === 'logo') {
+    if (view.info.kind === 'video') throw new TollgateError('input.invalid', 'a logo bank takes still images (PNG, JPEG, WebP …), not videos');
+    // A logo bank is only searched by local features, so its entries get them whatever the copy matcher's mode.
+    const { pdq } = await imageHashes(view);
+    return [{ ...common, frame: -1, pdq: pdq.hash, quality: pdq.quality, keypoints: await logoEntryKeypoints(view) }];
+  }
   if (view.info.kind === 'video') {
     const frames = await videoFrameHashes(view);
     return frames.map((f) => ({ ...common, frame: f.index, pdq: f.hash, quality: f.quality }));

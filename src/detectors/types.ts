@@ -47,7 +47,8 @@ export interface NearUpload extends PriorUpload {
   variant: string;
 }
 
-export type BankKind = 'internet' | 'stock' | 'fraud' | 'allow';
+/** `logo`: a tenant's logo library, searched inside uploads by copyright.logo (never reported by ref.match). */
+export type BankKind = 'internet' | 'stock' | 'fraud' | 'allow' | 'logo';
 
 /** A reference-bank entry near this upload (only enabled banks are searched). */
 export interface BankMatch {
@@ -83,6 +84,14 @@ export interface LocalNearUpload extends PriorUpload {
 /** A bank entry the local-feature matcher confirmed. */
 export interface LocalBankMatch extends Omit<BankMatch, 'distance' | 'variant'> {
   local: LocalVerification;
+}
+
+/** A logo-bank entry the local-feature matcher found inside the upload (copyright.logo). */
+export interface LogoMatch extends Omit<BankMatch, 'distance' | 'variant'> {
+  local: LocalVerification;
+  /** Where the logo is, in the pixels of the raster its keypoints came from (`raster`). */
+  box: { x: number; y: number; width: number; height: number };
+  raster: { width: number; height: number };
 }
 
 /** An earlier video whose sampled frames match this one's, scored as upstream vPDQ does. */
@@ -129,6 +138,12 @@ export interface DetectorLookups {
    */
   nearUploadsByKeypoints?(keypoints: KeypointSet): Promise<LocalNearUpload[]>;
   bankMatchesByKeypoints?(extractKeypoints: () => Promise<KeypointSet>): Promise<LocalBankMatch[]>;
+  /**
+   * Optional (copyright.logo): entries of the tenant's enabled logo banks found inside the upload. Like the
+   * bank lookup it takes the extraction (logo search has its own, denser one) and runs it only when the
+   * tenant has logo entries.
+   */
+  logoMatchesByKeypoints?(extractKeypoints: () => Promise<KeypointSet>): Promise<LogoMatch[]>;
   /**
    * Optional (task relevance, `task.self_mismatch`): the contributor's enrolled face descriptors, newest
    * first. Without it, or with none enrolled, a `self` task gets `task.self_not_enrolled` (review).

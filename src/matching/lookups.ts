@@ -1,10 +1,10 @@
 import type { Queryable } from '../db/database.ts';
 import type { DetectorLookups } from '../detectors/types.ts';
 import type { MatchIndexes } from './indexes.ts';
-import { localBankMatches, localNearUploads, type LocalMatching } from './local/search.ts';
+import { localBankMatches, localLogoMatches, localNearUploads, type LocalMatching } from './local/search.ts';
 import { bankMatches, nearUploads, nearVideos } from './search.ts';
 
-type MatchLookups = Pick<DetectorLookups, 'nearUploadsByPdq' | 'bankMatchesByPdq' | 'nearVideosByFrames' | 'nearUploadsByKeypoints' | 'bankMatchesByKeypoints'>;
+type MatchLookups = Pick<DetectorLookups, 'nearUploadsByPdq' | 'bankMatchesByPdq' | 'nearVideosByFrames' | 'nearUploadsByKeypoints' | 'bankMatchesByKeypoints' | 'logoMatchesByKeypoints'>;
 
 /**
  * The near-duplicate and bank lookups for one upload: its tenant only, and only uploads before it.
@@ -18,7 +18,12 @@ export function matchLookups(db: Queryable, indexes: MatchIndexes, tenantId: str
     nearUploadsByPdq: (queries, radius) => nearUploads(scope, queries, radius),
     bankMatchesByPdq: (queries, radius) => bankMatches(scope, queries, radius),
     nearVideosByFrames: (frames) => nearVideos(scope, frames),
-    ...(localScope ? { bankMatchesByKeypoints: (extractKeypoints) => localBankMatches(localScope, extractKeypoints) } : {}),
+    ...(localScope
+      ? {
+          bankMatchesByKeypoints: (extractKeypoints) => localBankMatches(localScope, extractKeypoints),
+          logoMatchesByKeypoints: (extractKeypoints) => localLogoMatches(localScope, extractKeypoints),
+        }
+      : {}),
     ...(localScope?.local.uploads ? { nearUploadsByKeypoints: (keypoints) => localNearUploads(localScope, keypoints) } : {}),
   };
 }

@@ -2,7 +2,7 @@
  * SQL side of matching: writing an upload's hashes at commit and turning index hits (row ids)
  * into what detectors and the API report.
  */
-import type { BankMatch } from '../detectors/types.ts';
+import type { BankKind, BankMatch } from '../detectors/types.ts';
 import type { Queryable } from '../db/database.ts';
 
 export interface StoredFrame {
@@ -89,7 +89,7 @@ export interface BankHitRow {
   entry_id: number;
   bank_id: string;
   bank_name: string;
-  bank_kind: 'internet' | 'stock' | 'fraud' | 'allow';
+  bank_kind: BankKind;
   import_key: string;
   frame: number;
   source_url: string | null;

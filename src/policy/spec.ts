@@ -78,6 +78,8 @@ export const DEFAULT_POLICY_SPEC: PolicySpec = {
     // naming someone may be the contributor's own (a photographer's Lightroom template): a person decides.
     { match: 'copyright.watermark_text', min_severity: 'high', action: 'reject' },
     { match: 'copyright.stock_match', action: 'reject' },
+    // A logo in a photo may be a branded product the contributor really shot: a person decides.
+    { match: 'copyright.logo', action: 'review' },
     { match: 'copyright.rights_metadata', min_severity: 'medium', action: 'review' },
     { match: 'quality.blank', min_score: 0.5, action: 'reject' },
     { match: 'quality.too_small', min_score: 0.5, action: 'reject' },

@@ -7,13 +7,14 @@ import type { Config } from '../../config/index.ts';
 import { ensureTenant } from '../../db/tenants.ts';
 import { EXIT, printJson, usage } from '../io.ts';
 
-export const BANK_HELP = `tollgate bank create NAME --kind internet|stock|fraud|allow [--description TEXT] [--json]
+export const BANK_HELP = `tollgate bank create NAME --kind internet|stock|fraud|allow|logo [--description TEXT] [--json]
 tollgate bank import NAME SOURCE [--allow-private-addresses] [--json]
 tollgate bank list [--json]
   Reference banks of the local store (tenant "local"): every upload is matched against the enabled
   ones (ref.match). SOURCE is a folder of images and videos, a file of URLs, a WARC(.gz) file or a
   CSV of hashes (pdq_hex,source). Imports show progress, resume after an interruption (Ctrl-C) by
-  skipping what was recorded, and skip what is already in the bank.`;
+  skipping what was recorded, and skip what is already in the bank. A logo bank (a folder of logo
+  images, e.g. PNGs rendered from SVG) is searched for inside uploads (copyright.logo), not by ref.match.`;
 
 export async function bankCommand(argv: string[], config: Config): Promise<number> {
   const { values, positionals } = parseArgs({
@@ -28,7 +29,7 @@ export async function bankCommand(argv: string[], config: Config): Promise<numbe
   });
   const [action, ...args] = positionals;
   if (action === 'create') {
-    if (args.length !== 1 || !values.kind) throw usage('usage: tollgate bank create NAME --kind internet|stock|fraud|allow');
+    if (args.length !== 1 || !values.kind) throw usage('usage: tollgate bank create NAME --kind internet|stock|fraud|allow|logo');
     const kind = parseBankKind(values.kind);
     return withLocal(config, async ({ tollgate, tenantId }) => {
       const bank = await createBank(tollgate.db, tenantId, args[0]!, kind, values.description);

@@ -4,20 +4,25 @@
  * per bank (its nearest entry), so a policy can act on the bank's kind through `evidence.bank_kind`.
  * A match in an `allow` bank wins over everything else: the file is known-good (the app's splash
  * screen, a sample the app ships), so only that match is reported and the default policy ignores it.
+ * Logo banks are left out: a logo is searched for inside uploads by copyright.logo, and an upload that
+ * merely shows it is not a copy of it.
  */
 import type { BankKind, BankMatch, Detector, LocalBankMatch, Signal } from '../types.ts';
 import { bankMatches } from './hashes.ts';
 import { localBankMatches, localScore } from './local.ts';
 
-const SEVERITY: Record<BankKind, Signal['severity']> = { internet: 'high', stock: 'high', fraud: 'critical', allow: 'info' };
-const WHAT: Record<BankKind, string> = {
+type ReferenceKind = Exclude<BankKind, 'logo'>;
+const isReference = <M extends { bankKind: BankKind }>(m: M): m is M & { bankKind: ReferenceKind } => m.bankKind !== 'logo';
+
+const SEVERITY: Record<ReferenceKind, Signal['severity']> = { internet: 'high', stock: 'high', fraud: 'critical', allow: 'info' };
+const WHAT: Record<ReferenceKind, string> = {
   internet: 'an image found on the internet',
   stock: 'a stock image',
   fraud: 'known fraud media',
   allow: 'allow-listed media',
 };
 
-function toSignal(m: BankMatch): Signal {
+function toSignal(m: BankMatch & { bankKind: ReferenceKind }): Signal {
   const where = m.sourceUrl ?? m.source ?? m.key;
   return {
     code: 'ref.match',
@@ -39,7 +44,7 @@ function toSignal(m: BankMatch): Signal {
   };
 }
 
-function localSignal(m: LocalBankMatch): Signal {
+function localSignal(m: LocalBankMatch & { bankKind: ReferenceKind }): Signal {
   const where = m.sourceUrl ?? m.source ?? m.key;
   const score = localScore(m.local.inliers);
   return {
@@ -78,9 +83,9 @@ export const referenceMatchDetector: Detector = {
   codes: ['ref.match'],
   kinds: ['image', 'video'],
   async detect(view, { lookups }) {
-    const matches = await bankMatches(view, lookups);
+    const matches = (await bankMatches(view, lookups)).filter(isReference);
     if (matches.length > 0) return perBank(matches, toSignal);
     // Only when PDQ matched nothing: the local matcher is the costlier, second look.
-    return perBank(await localBankMatches(view, lookups), localSignal);
+    return perBank((await localBankMatches(view, lookups)).filter(isReference), localSignal);
   },
 };

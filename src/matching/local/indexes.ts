@@ -4,7 +4,8 @@
  * same way MatchIndexes derives the PDQ indexes: streamed in id order on first use, kept current by
  * an id watermark checked before every search and warmed by the same NOTIFY channel. A search is
  * vote (DescriptorIndex) → verify (RANSAC) on the few best-voted images, so what it returns is
- * already geometrically confirmed.
+ * already geometrically confirmed. Logo-bank entries are kept apart from the other banks' images: they
+ * are searched for inside uploads (searchLogos, copyright.logo), never as copies (searchBanks, ref.match).
  */
 import type { Database } from '../../db/database.ts';
 import { decodeKeypoints } from '../../fingerprint/keypoints/format.ts';
@@ -12,15 +13,23 @@ import type { KeypointSet } from '../../fingerprint/keypoints/extract.ts';
 import { pullRows, TableFollower } from '../follower.ts';
 import { Watermark } from '../watermark.ts';
 import { DescriptorIndex } from './descriptor-index.ts';
+import { verifyLogo, type LogoVerification } from './logo-verify.ts';
 import { verifyPair, type Verification } from './verify.ts';
 
 /** Best-voted images verified per query: verification is ~1–5 ms each, voting is what scales. */
 const VERIFY_CANDIDATES = 8;
+/** A tenant's logos verified one by one up to this many (tens of ms each); beyond it, the best-voted this many. */
+const LOGO_CANDIDATES = 16;
 
 export interface LocalHit extends Verification {
   /** Row id in upload_keypoints or bank_entry_keypoints. */
   id: number;
   votes: number;
+}
+
+export interface LogoHit extends LogoVerification {
+  /** Row id in bank_entry_keypoints. */
+  id: number;
 }
 
 export interface LocalIndexOptions {
@@ -34,16 +43,23 @@ interface KeypointRow {
   id: number;
   owner: string;
   data: Uint8Array;
+  /** A logo bank's entry (bank rows only). */
+  logo?: boolean;
 }
 
 const TABLES = {
   uploads: 'SELECT id, tenant_id AS owner, data FROM upload_keypoints',
-  banks: 'SELECT id, tenant_id AS owner, data FROM bank_entry_keypoints',
+  // A subquery so that pullRows' `WHERE id …` applies to the keypoint row's id; a bank's kind never changes.
+  banks: `SELECT * FROM (SELECT k.id, k.tenant_id AS owner, k.data, b.kind = 'logo' AS logo
+            FROM bank_entry_keypoints k JOIN bank_entries e ON e.id = k.entry_id JOIN banks b ON b.id = e.bank_id) AS bank_keypoints`,
 } as const;
 type TableName = keyof typeof TABLES;
+type IndexName = TableName | 'logos';
 
 export class LocalIndexes {
   private readonly indexes = new Map<string, DescriptorIndex>();
+  /** Per tenant, its logo entries' row ids, for verifying each when there are few. */
+  private readonly logos = new Map<string, number[]>();
   private readonly marks: Record<TableName, Watermark> = { uploads: new Watermark(), banks: new Watermark() };
   private readonly batch: number;
   private readonly follower: TableFollower;
@@ -67,9 +83,9 @@ export class LocalIndexes {
     return this.follower.close();
   }
 
-  /** Images indexed for a tenant's uploads or banks. */
-  size(tenantId: string, table: TableName): number {
-    return this.indexes.get(key(table, tenantId))?.size ?? 0;
+  /** Images indexed for a tenant's uploads, banks or logo banks. */
+  size(tenantId: string, index: IndexName): number {
+    return this.indexes.get(key(index, tenantId))?.size ?? 0;
   }
 
   /** Same contract as MatchIndexes.catchUp: resolves once everything committed before the call is indexed. */
@@ -82,6 +98,30 @@ export class LocalIndexes {
     await this.start();
     await this.catchUp();
     return this.size(tenantId, 'banks') > 0;
+  }
+
+  /** Whether the tenant has any logo-bank entry (enabled or not): answered from memory once caught up. */
+  async hasLogos(tenantId: string): Promise<boolean> {
+    await this.start();
+    await this.catchUp();
+    return this.size(tenantId, 'logos') > 0;
+  }
+
+  /** Logo entries found inside the query (keypoints from logoQueryKeypoints), most inliers first. */
+  async searchLogos(tenantId: string, query: KeypointSet, minInliers: number): Promise<LogoHit[]> {
+    await this.start();
+    await this.catchUp();
+    const index = this.indexes.get(key('logos', tenantId));
+    const logos = this.logos.get(tenantId);
+    if (!index || !logos) return [];
+    const ids = logos.length <= LOGO_CANDIDATES ? logos : index.candidates(query, LOGO_CANDIDATES, 1).map((c) => c.id);
+    const out: LogoHit[] = [];
+    for (const id of ids) {
+      const logo = index.get(id);
+      const v = logo ? verifyLogo(query, logo) : null;
+      if (v && v.inliers >= minInliers) out.push({ id, ...v });
+    }
+    return out.sort((a, b) => b.inliers - a.inliers || a.id - b.id);
   }
 
   async searchUploads(tenantId: string, query: KeypointSet, minInliers: number): Promise<LocalHit[]> {
@@ -112,15 +152,21 @@ export class LocalIndexes {
     for (const row of rows) {
       const id = Number(row.id);
       this.marks[table].observe(id);
-      const k = key(table, row.owner);
+      const k = key(row.logo ? 'logos' : table, row.owner);
       let index = this.indexes.get(k);
       if (!index) this.indexes.set(k, (index = new DescriptorIndex()));
+      if (index.has(id)) continue;
       index.add(id, decodeKeypoints(row.data));
+      if (row.logo && index.has(id)) {
+        let ids = this.logos.get(row.owner);
+        if (!ids) this.logos.set(row.owner, (ids = []));
+        ids.push(id);
+      }
     }
   }
 }
 
-const key = (table: TableName, tenantId: string): string => `${table}:${tenantId}`;
+const key = (index: IndexName, tenantId: string): string => `${index}:${tenantId}`;
 
 /** Vote, then verify the best-voted images; verified hits only, most inliers first. */
 export function verifyCandidates(index: DescriptorIndex, query: KeypointSet, minInliers: number): LocalHit[] {

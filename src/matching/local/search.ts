@@ -4,9 +4,10 @@
  * or which bank entry each one is.
  */
 import type { Queryable } from '../../db/database.ts';
-import type { LocalBankMatch, LocalNearUpload } from '../../detectors/types.ts';
+import type { LocalBankMatch, LocalNearUpload, LogoMatch } from '../../detectors/types.ts';
 import type { KeypointSet } from '../../fingerprint/keypoints/extract.ts';
-import type { LocalHit, LocalIndexes } from './indexes.ts';
+import type { LocalIndexes } from './indexes.ts';
+import type { Verification } from './verify.ts';
 import { bankEntryRef } from '../store.ts';
 import { bankEntriesForKeypointHits, uploadsForKeypointHits } from './store.ts';
 
@@ -25,7 +26,7 @@ export interface LocalScope {
   before?: string | undefined;
 }
 
-const evidence = (h: LocalHit): LocalNearUpload['local'] => ({ inliers: h.inliers, matches: h.matches, coverage: h.coverage });
+const evidence = (h: Verification): LocalNearUpload['local'] => ({ inliers: h.inliers, matches: h.matches, coverage: h.coverage });
 
 export async function localNearUploads(scope: LocalScope, keypoints: KeypointSet): Promise<LocalNearUpload[]> {
   const hits = await scope.local.indexes.searchUploads(scope.tenantId, keypoints, scope.local.minInliers);
@@ -64,4 +65,20 @@ export async function localBankMatches(scope: LocalScope, extractKeypoints: () =
     });
   }
   return out;
+}
+
+/** Verified inliers that make a logo match; what unrelated photos reach is measured by `npm run eval -- logo`. */
+export const LOGO_MIN_INLIERS = 12;
+
+export async function localLogoMatches(scope: LocalScope, extractKeypoints: () => Promise<KeypointSet>): Promise<LogoMatch[]> {
+  if (!(await scope.local.indexes.hasLogos(scope.tenantId))) return [];
+  const query = await extractKeypoints();
+  const hits = await scope.local.indexes.searchLogos(scope.tenantId, query, LOGO_MIN_INLIERS);
+  if (hits.length === 0) return [];
+  const rows = await bankEntriesForKeypointHits(scope.db, scope.tenantId, hits.map((h) => h.id));
+  const byId = new Map(rows.map((r) => [Number(r.hash_id), r]));
+  return hits.flatMap((hit) => {
+    const row = byId.get(hit.id);
+    return row ? [{ ...bankEntryRef(row), local: evidence(hit), box: hit.box, raster: { width: query.width, height: query.height } }] : [];
+  });
 }
