@@ -3,8 +3,14 @@ import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
-import { afterAll, describe, expect, it } from 'vitest';
+import type { FastifyInstance } from 'fastify';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createApiKey, createTenant } from '../../src/db/tenants.ts';
+import { buildServer } from '../../src/server/app.ts';
+import { BACKENDS, postgresAvailable } from '../support/databases.ts';
 import { logoByName, pasteLogo, renderLogoPng } from '../support/logos.ts';
+import { multipart } from '../support/multipart.ts';
+import { startTestTollgate, type TestTollgate } from '../support/tollgate.ts';
 
 const run = promisify(execFile);
 const BIN = join(process.cwd(), 'bin/tollgate.js');
@@ -65,4 +71,41 @@ describe('logo banks through the CLI: bank create --kind logo, import, scan', ()
     expect(result.verdict.decision).toBe('review');
     expect(result.scores['copyright_risk']).toBeGreaterThan(0.5);
   }, 240_000);
+});
+
+describe.each(BACKENDS)('logo banks through the HTTP API on $name', (backend) => {
+  let t: TestTollgate | undefined;
+  let app: FastifyInstance | undefined;
+  let auth: Record<string, string> = {};
+
+  beforeAll(async () => {
+    if (backend.name === 'postgres' && !(await postgresAvailable())) return;
+    t = await startTestTollgate(await backend.open());
+    await t.tollgate.startWorkers();
+    app = await buildServer(t.tollgate, { logger: false, verdictPollMs: 200 });
+    const tenant = await createTenant(t.tollgate.db, 'logo-http');
+    auth = { authorization: `Bearer ${(await createApiKey(t.tollgate.db, tenant.id)).key}` };
+  });
+  afterAll(async () => {
+    await app?.close();
+    await t?.close();
+  });
+
+  it('POST /v1/banks kind logo, a logo PNG as an entry, then an upload showing it goes to review with copyright.logo', async (context) => {
+    if (!app) return context.skip();
+    const created = await app.inject({ method: 'POST', url: '/v1/banks', headers: auth, payload: { name: 'brands', kind: 'logo' } });
+    expect(created.statusCode).toBe(201);
+    const entry = await multipart(await renderLogoPng(logoByName('korrin'), 200), { source: 'Korrin mark' }, 'korrin.png');
+    const added = await app.inject({ method: 'POST', url: `/v1/banks/brands/entries`, headers: { ...auth, 'content-type': entry.contentType }, payload: entry.payload });
+    expect(added.json()).toEqual({ added: 1, already_present: 0 });
+
+    const placed = await pasteLogo(KITE, logoByName('korrin'), { widthShare: 0.12, rotation: 10, opacity: 0.6 });
+    const body = await multipart(placed.bytes, { fields: JSON.stringify({ contributor_id: 'ann' }) }, 'kite.jpg');
+    const res = await app.inject({ method: 'POST', url: '/v1/uploads?wait=30000', headers: { ...auth, 'content-type': body.contentType }, payload: body.payload });
+    expect(res.statusCode).toBe(200);
+    const upload = res.json<{ verdict: { decision: string; reasons: string[] }; signals: ScannedSignal[] }>();
+    expect(upload.verdict).toMatchObject({ decision: 'review', reasons: ['copyright.logo'] });
+    expect(upload.signals.find((s) => s.code === 'copyright.logo')).toMatchObject({ evidence: { bank: 'brands', source: 'Korrin mark', matcher: 'local' } });
+    expect(upload.signals.some((s) => s.code === 'ref.match')).toBe(false);
+  }, 120_000);
 });
