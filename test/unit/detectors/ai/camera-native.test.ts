@@ -6,6 +6,7 @@ import { createPixelClassifierDetector, type PixelScorer } from '../../../../src
 import { openMedia } from '../../../../src/media/open.ts';
 import { evaluate } from '../../../../src/policy/evaluate.ts';
 import { DEFAULT_POLICY } from '../../../../src/policy/spec.ts';
+import { exifSegment, withCameraExif } from '../../../support/exif-transplant.ts';
 import { context, HAS_DATA, read } from './helpers.ts';
 
 const NOKIA_JPEG = 'exif-camera-samples/images/jpg/mobile/HMD_Nokia_8.3_5G.jpg';
@@ -15,24 +16,6 @@ const COMFY_PNG = 'ai-generator-metadata/comfyui-examples/flux/flux_dev_example.
 /** A scorer that answers a fixed probability, to place a real file anywhere in the classifier's range. */
 function fixedScorer(probability: number, maxScore = 0.5): PixelScorer {
   return { label: 'fixed', threshold: 0.8, maxScore, score: async () => ({ probability, evidence: {} }) };
-}
-
-/** The EXIF APP1 segment of a JPEG (marker included). */
-function exifSegment(jpeg: Buffer): Buffer {
-  for (let at = 2; at + 4 < jpeg.length; ) {
-    const length = jpeg.readUInt16BE(at + 2);
-    if (jpeg[at + 1] === 0xe1 && jpeg.toString('latin1', at + 4, at + 10) === 'Exif\0\0') return jpeg.subarray(at, at + 2 + length);
-    at += 2 + length;
-  }
-  throw new Error('no EXIF segment');
-}
-
-/** A JFIF APP0 segment as libjpeg-based converters (Pillow, ImageMagick, GIMP) write it first. */
-const JFIF_APP0 = Buffer.from([0xff, 0xe0, 0x00, 0x10, 0x4a, 0x46, 0x49, 0x46, 0x00, 0x01, 0x01, 0x00, 0x00, 0x01, 0x00, 0x01, 0x00, 0x00]);
-
-/** Pillow's JPEG of a generated image after `exiftool -tagsFromFile camera.jpg`: JFIF first, then the camera's EXIF. */
-function convertedWithCameraExif(sharpJpeg: Buffer, exif: Buffer): Buffer {
-  return Buffer.concat([sharpJpeg.subarray(0, 2), JFIF_APP0, exif, sharpJpeg.subarray(2)]);
 }
 
 describe.skipIf(!HAS_DATA)('camera-native evidence on real files', () => {
@@ -57,9 +40,11 @@ describe.skipIf(!HAS_DATA)('camera-native evidence on real files', () => {
     expect(edited.missing.join('; ')).toMatch(/Windows Photo Gallery/);
     // The libjpeg q95 tables are this phone's own, so only the layout gives the converter away.
     const converted = await sharp(read(COMFY_PNG)).jpeg({ quality: 95 }).toBuffer();
-    const forged = await cameraNativeEvidence(await openMedia(convertedWithCameraExif(converted, exifSegment(read(NOKIA_JPEG)))));
+    const forged = await cameraNativeEvidence(await openMedia(withCameraExif(converted, exifSegment(read(NOKIA_JPEG)), 'jfif-first')));
     expect(forged.native).toBe(false);
     expect(forged.missing).toEqual(['EXIF is not the first segment (a JFIF or other segment precedes it, as converters write)']);
+    // The rule's known limit: the same bytes spliced in the phone's own order pass.
+    expect((await cameraNativeEvidence(await openMedia(withCameraExif(converted, exifSegment(read(NOKIA_JPEG)), 'exif-first')))).native).toBe(true);
     // sharp keeps the EXIF first but writes no JFIF, which this phone always does.
     const resaved = await cameraNativeEvidence(await openMedia(await sharp(read(COMFY_PNG)).withExif({ IFD0: { Make: 'HMD Global', Model: 'Nokia 8.3 5G' } }).jpeg({ quality: 95 }).toBuffer()));
     expect(resaved.native).toBe(false);
