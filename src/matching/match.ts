@@ -1,15 +1,19 @@
 /**
  * Ad-hoc matching (`tollgate match`, `POST /v1/match`): a file or a bare PDQ against the tenant's
- * banks and stored uploads, without ingesting anything. Same indexes and radius as the detectors.
+ * banks and stored uploads, without ingesting anything. Same indexes, radius and local-feature
+ * matcher as the detectors; unlike them, an image is also searched by local features when PDQ
+ * already matched, so the answer shows every entry either matcher confirms.
  */
 import type { Queryable } from '../db/database.ts';
 import { imageHashes, videoFrameHashes } from '../detectors/dup/hashes.ts';
-import type { BankMatch, PdqQuery } from '../detectors/types.ts';
+import { localKeypoints } from '../detectors/dup/local.ts';
+import type { BankMatch, LocalBankMatch, LocalNearUpload, LocalVerification, PdqQuery } from '../detectors/types.ts';
 import { TollgateError } from '../errors.ts';
 import { PDQ_MIN_QUALITY } from '../fingerprint/pdq.ts';
 import type { MediaLimits } from '../media/limits.ts';
 import { openMedia } from '../media/open.ts';
 import type { MatchIndexes } from './indexes.ts';
+import { localBankMatches, localNearUploads, type LocalMatching } from './local/search.ts';
 import { bankMatches, nearUploads, nearVideos, PDQ_MATCH_RADIUS } from './search.ts';
 
 export interface MatchReport {
@@ -22,7 +26,7 @@ export interface MatchReport {
     bank_id: string;
     bank: string;
     kind: string;
-    matches: Array<{ entry_id: number; key: string; source_url: string | null; source: string | null; distance: number; variant: string }>;
+    matches: Array<{ entry_id: number; key: string; source_url: string | null; source: string | null } & MatcherEvidence>;
   }>;
   /** Stored uploads near this one (images: PDQ; videos: vPDQ frame share). */
   uploads: Array<{
@@ -30,9 +34,13 @@ export interface MatchReport {
     contributor_id: string | null;
     received_at: string;
     decision: string | null;
+    matcher: 'pdq' | 'local' | 'vpdq';
     distance?: number;
     variant?: string;
     exact?: boolean;
+    inliers?: number;
+    matches?: number;
+    coverage?: number;
     query_match_percent?: number;
     target_match_percent?: number;
   }>;
@@ -40,11 +48,16 @@ export interface MatchReport {
   note?: string;
 }
 
+/** PDQ's distance and which dihedral variant matched, or the local matcher's verification. */
+type MatcherEvidence = ({ matcher: 'pdq'; distance: number; variant: string }) | ({ matcher: 'local' } & LocalVerification);
+
 interface Scope {
   db: Queryable;
   indexes: MatchIndexes;
   tenantId: string;
   radius?: number;
+  /** The local-feature matcher as configured (absent: PDQ only). */
+  local?: LocalMatching | undefined;
 }
 
 export async function matchPdq(scope: Scope, pdq: string, quality = 100): Promise<MatchReport> {
@@ -73,13 +86,40 @@ export async function matchBytes(scope: Scope, bytes: Buffer, limits: MediaLimit
         contributor_id: v.contributorId,
         received_at: v.receivedAt.toISOString(),
         decision: v.decision,
+        matcher: 'vpdq' as const,
         query_match_percent: v.queryMatchPercent,
         target_match_percent: v.targetMatchPercent,
       })),
     };
   }
   const h = await imageHashes(view);
-  return matchQueries(scope, h.variants, { ...base, pdq: h.pdq }, h.pdq.quality, view.sha256);
+  const [byPdq, local] = await Promise.all([
+    matchQueries(scope, h.variants, { ...base, pdq: h.pdq }, h.pdq.quality, view.sha256),
+    localMatches(scope, () => localKeypoints(view)),
+  ]);
+  return withLocal(byPdq, local);
+}
+
+/** Bank entries, and with upload matching on earlier uploads, that local features confirm; banks are only searched when they hold images. */
+async function localMatches(scope: Scope, keypoints: () => ReturnType<typeof localKeypoints>): Promise<{ banks: LocalBankMatch[]; uploads: LocalNearUpload[] }> {
+  if (!scope.local) return { banks: [], uploads: [] };
+  const localScope = { db: scope.db, local: scope.local, tenantId: scope.tenantId };
+  const [banks, uploads] = await Promise.all([
+    localBankMatches(localScope, keypoints),
+    scope.local.uploads ? keypoints().then((k) => localNearUploads(localScope, k)) : [],
+  ]);
+  return { banks, uploads };
+}
+
+/** PDQ's report plus what only the local matcher found (an entry or upload both found is reported once, by PDQ). */
+function withLocal(report: MatchReport, local: { banks: LocalBankMatch[]; uploads: LocalNearUpload[] }): MatchReport {
+  const seenEntries = new Set(report.banks.flatMap((b) => b.matches.map((m) => m.entry_id)));
+  const banks = groupBanks([], local.banks.filter((m) => !seenEntries.has(m.entryId)), report.banks);
+  const seenUploads = new Set(report.uploads.map((u) => u.upload_id));
+  const uploads = local.uploads
+    .filter((u) => !seenUploads.has(u.uploadId))
+    .map((u) => ({ upload_id: u.uploadId, contributor_id: u.contributorId, received_at: u.receivedAt.toISOString(), decision: u.decision, matcher: 'local' as const, ...u.local }));
+  return { ...report, banks, uploads: [...report.uploads, ...uploads] };
 }
 
 async function matchQueries(scope: Scope, queries: PdqQuery[], base: Partial<MatchReport>, quality: number, sha256?: string): Promise<MatchReport> {
@@ -95,6 +135,7 @@ async function matchQueries(scope: Scope, queries: PdqQuery[], base: Partial<Mat
       contributor_id: u.contributorId,
       received_at: u.receivedAt.toISOString(),
       decision: u.decision,
+      matcher: 'pdq' as const,
       distance: u.distance,
       variant: u.variant,
       exact: sha256 !== undefined && u.sha256 === sha256,
@@ -102,12 +143,15 @@ async function matchQueries(scope: Scope, queries: PdqQuery[], base: Partial<Mat
   };
 }
 
-function groupBanks(matches: readonly BankMatch[]): MatchReport['banks'] {
-  const out = new Map<string, MatchReport['banks'][number]>();
-  for (const m of matches) {
+/** Matches per bank, at most 20 each: PDQ's nearest first, then local matches by inliers (onto `into`'s groups, if given). */
+function groupBanks(byPdq: readonly BankMatch[], byLocal: readonly LocalBankMatch[] = [], into: MatchReport['banks'] = []): MatchReport['banks'] {
+  const out = new Map(into.map((b) => [b.bank_id, { ...b, matches: [...b.matches] }]));
+  const add = (m: Omit<BankMatch, 'distance' | 'variant'>, evidence: MatcherEvidence): void => {
     let bank = out.get(m.bankId);
     if (!bank) out.set(m.bankId, (bank = { bank_id: m.bankId, bank: m.bankName, kind: m.bankKind, matches: [] }));
-    if (bank.matches.length < 20) bank.matches.push({ entry_id: m.entryId, key: m.key, source_url: m.sourceUrl, source: m.source, distance: m.distance, variant: m.variant });
-  }
+    if (bank.matches.length < 20) bank.matches.push({ entry_id: m.entryId, key: m.key, source_url: m.sourceUrl, source: m.source, ...evidence });
+  };
+  for (const m of byPdq) add(m, { matcher: 'pdq', distance: m.distance, variant: m.variant });
+  for (const m of byLocal) add(m, { matcher: 'local', ...m.local });
   return [...out.values()];
 }

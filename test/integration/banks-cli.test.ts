@@ -46,6 +46,14 @@ describe('tollgate bank and match', () => {
     const matched = await tollgate(['match', copy, '--json']);
     expect(matched.code).toBe(0);
     expect(JSON.parse(matched.stdout)).toMatchObject({ file: copy, banks: [{ bank: 'web', kind: 'internet', matches: [{ key: 'eagle.jpg', distance: expect.any(Number) }] }], uploads: [] });
+    // With the default configuration a heavy crop, which PDQ misses, is matched by local features.
+    const crop = join(work, 'horses-crop.jpg');
+    const { width = 0, height = 0 } = await sharp(join(PHOTOS, 'horses.jpg')).metadata();
+    await sharp(join(PHOTOS, 'horses.jpg')).extract({ left: Math.round(width / 4), top: Math.round(height / 4), width: Math.round(width / 2), height: Math.round(height / 2) }).toFile(crop);
+    const local = JSON.parse((await tollgate(['match', crop, '--json'])).stdout);
+    expect(local).toMatchObject({ banks: [{ bank: 'web', matches: [{ key: 'horses.jpg', matcher: 'local', inliers: expect.any(Number) }] }], uploads: [] });
+    expect(local.banks[0].matches[0].inliers).toBeGreaterThanOrEqual(12);
+    expect((await tollgate(['match', crop])).stdout).toMatch(/^bank web \(internet\) {2}\d+ inliers {2}horses\.jpg$/m);
     expect((await tollgate(['match', join(PHOTOS, 'kite.jpg')])).stdout).toContain('no matches');
     expect((await tollgate(['match', join(work, 'missing.jpg'), '--json'])).code).toBe(3);
   }, 240_000);

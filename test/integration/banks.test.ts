@@ -204,6 +204,20 @@ describe.each(BACKENDS)('reference banks on $name', (backend) => {
       expect(matched.json()).toMatchObject({ banks: [{ bank: 'stock', kind: 'stock', matches: [{ source_url: 'https://stock.example/person-123', distance: expect.any(Number) }] }], uploads: [] });
       const byHash = await app.inject({ method: 'POST', url: '/v1/match', headers: auth, payload: { pdq } });
       expect(byHash.json()).toMatchObject({ banks: [{ bank: 'stock', matches: [{ source: 'hma export', distance: 0 }] }] });
+      // A heavy crop PDQ cannot place, of the bank image and of an earlier upload: found by local features, with their evidence.
+      const earlier = await t.upload(tenant.id, photo('giraffe.jpg'), { contributor_id: 'erin' });
+      for (const [name, expected] of [
+        ['person.jpg', { banks: [{ bank: 'stock', matches: [{ source_url: 'https://stock.example/person-123', matcher: 'local', inliers: expect.any(Number), coverage: expect.any(Number) }] }], uploads: [] }],
+        ['giraffe.jpg', { banks: [], uploads: [{ upload_id: earlier.id, matcher: 'local', inliers: expect.any(Number), matches: expect.any(Number) }] }],
+      ] as const) {
+        const cform = new FormData();
+        cform.set('file', new Blob([await cropped(photo(name), 0.5)]), 'crop.jpg');
+        const cbody = new Response(cform);
+        const crop = await app.inject({ method: 'POST', url: '/v1/match', headers: { ...auth, 'content-type': cbody.headers.get('content-type')! }, payload: Buffer.from(await cbody.arrayBuffer()) });
+        expect(crop.json(), name).toMatchObject(expected);
+        const found = crop.json<{ banks: Array<{ matches: Array<{ inliers?: number }> }>; uploads: Array<{ inliers?: number }> }>();
+        expect([...found.banks.flatMap((b) => b.matches), ...found.uploads][0]?.inliers, name).toBeGreaterThanOrEqual(12);
+      }
 
       // A disabled bank keeps its entries but no longer matches.
       expect((await app.inject({ method: 'PATCH', url: `/v1/banks/${bankId}`, headers: auth, payload: { enabled: false } })).json()).toMatchObject({ enabled: false, entries: 2 });

@@ -1,50 +1,62 @@
 /**
  * In-memory index of many images' binary descriptors, for finding which stored images share
- * enough local features with a query to be worth verifying. Multi-probe LSH over bit sampling
- * (Indyk & Motwani 1998; multi-probe: Lv et al. 2007; the layout FLANN uses for ORB): each table
- * keys a descriptor by 16 fixed bit positions, and a query probes its own key and the 16 keys one
- * bit away, so two descriptors 40 bits apart (of 256) meet in at least one of 8 tables with ~90 %
- * probability. Every query descriptor then votes for the image of its nearest neighbour when that is
- * within the vote distance and clearly nearer than any other image's; the images with most votes go
- * on to geometric verification. Overfull buckets are
- * skipped as stop words, which bounds a query's work.
+ * enough local features with a query to be worth verifying. Bit-sampling LSH (Indyk & Motwani
+ * 1998; the layout FLANN uses for ORB): each of 8 tables keys a descriptor by a few of its bits,
+ * learned to be balanced and uncorrelated (key-bits.ts), so a bucket is a visual word and the
+ * tables are independent vocabularies. A query descriptor votes for the images in its bucket of
+ * each table whose descriptor there is within HE_DISTANCE bits of it (Hamming embedding, Jégou et
+ * al. 2008), weighted by the bucket's inverse document frequency (Sivic & Zisserman 2003) and by
+ * closeness. A copy's descriptors lie within a few bits of the original's and meet them in several
+ * tables; an unrelated image collects only the chance collisions every image gets, spread thinly.
+ * The work per query is the entries in the buckets it lands in: keys grow from 14 to 18 bits as the
+ * index grows so that buckets stay small, and overfull buckets (stop words) are skipped. The images
+ * with the highest score go on to geometric verification.
  *
  * Memory: typed arrays only. Per descriptor 4 bytes per table (chained buckets: heads per key,
- * `next` per descriptor, so adding is O(1) and never rebuilds) plus 6 bytes of owner; the
- * keypoints themselves (~48 bytes each) stay in their KeypointSet for verification.
+ * `next` per descriptor, so adding is O(1)) plus 6 bytes of owner; the keypoints themselves
+ * (~48 bytes each) stay in their KeypointSet for verification. Per index 8 B per key and table:
+ * 1 MB with 14-bit keys, 16 MB with 18-bit keys (from about 4 500 images).
  */
 import { popcount32 } from '../../fingerprint/bits.ts';
-import { DESCRIPTOR_BITS, DESCRIPTOR_WORDS, mulberry32 } from '../../fingerprint/keypoints/brief.ts';
+import { DESCRIPTOR_WORDS } from '../../fingerprint/keypoints/brief.ts';
 import type { KeypointSet } from '../../fingerprint/keypoints/extract.ts';
+import { KEY_BITS_BY_TABLE } from './key-bits.ts';
 
-const TABLES = 8;
-const KEY_BITS = 16;
-const KEY_SEED = 0x10ca1;
+const TABLES = KEY_BITS_BY_TABLE.length;
+const MIN_KEY_BITS = 14;
+const MAX_KEY_BITS = Math.min(...KEY_BITS_BY_TABLE.map((bits) => bits.length));
+/** Keys lengthen by two bits once buckets average this many descriptors (one rebuild each time). */
+const REKEY_AT_BUCKET_MEAN = 8;
 /** A bucket holding more than this many times the average share of descriptors is skipped (see candidates). */
-const STOP_FACTOR = 8;
-/** A query descriptor votes only when its nearest image's distance is below this share of the next image's. */
-const VOTE_RATIO = 0.8;
-/** Images this close to the nearest one's distance share its vote (the same picture stored more than once). */
-const NEAR_TIE = 6;
+const STOP_FACTOR = 4;
+/**
+ * Descriptors further apart than this never vote: the distance verification's matcher accepts. Unrelated
+ * descriptors that share a bucket are mostly further (biased bits make chance collisions common).
+ */
+const HE_DISTANCE = 64;
+/**
+ * Every image collects some score by chance, more with the short keys of a small index. In a large index a
+ * candidate must stand this many robust standard deviations (median absolute deviation × 1.4826) above the
+ * median of the images the query touched: on the bench copies stand ≥ 40 above it at 1 000 images and
+ * ≥ 120 at 10 000, the best chance image ≤ 15. A small index verifies its best-voted images without it.
+ */
+const OUTLIER_Z = 20;
+const OUTLIER_MIN_TOUCHED = 500;
 
 export interface Candidate {
   id: number;
+  /** Query descriptors with one of the image's within HE_DISTANCE in a shared bucket. */
   votes: number;
+  /** Sum over those meetings of the bucket's idf, scaled down with distance: what candidates are ranked by. */
+  score: number;
 }
 
-/** The bit positions each table samples: fixed, so every process builds the same tables. */
-const KEY_POSITIONS: Int32Array[] = (() => {
-  const rand = mulberry32(KEY_SEED);
-  return Array.from({ length: TABLES }, () => {
-    const chosen = new Set<number>();
-    while (chosen.size < KEY_BITS) chosen.add(Math.floor(rand() * DESCRIPTOR_BITS));
-    return Int32Array.from([...chosen]);
-  });
-})();
+const KEY_POSITIONS: Int32Array[] = KEY_BITS_BY_TABLE.map((bits) => Int32Array.from(bits));
 
-function keyOf(words: Uint32Array, off: number, positions: Int32Array): number {
+/** The descriptor's key in one table: the first `bits` of the table's key bits. */
+function keyOf(words: Uint32Array, off: number, positions: Int32Array, bits: number): number {
   let key = 0;
-  for (let j = 0; j < KEY_BITS; j++) {
+  for (let j = 0; j < bits; j++) {
     const p = positions[j]!;
     key |= ((words[off + (p >>> 5)]! >>> (p & 31)) & 1) << j;
   }
@@ -59,25 +71,29 @@ function grow<T extends Int32Array | Uint16Array>(a: T, need: number, make: (n: 
 }
 
 export class DescriptorIndex {
-  private readonly heads: Int32Array[] = Array.from({ length: TABLES }, () => new Int32Array(1 << KEY_BITS).fill(-1));
-  private readonly sizes: Int32Array[] = Array.from({ length: TABLES }, () => new Int32Array(1 << KEY_BITS));
+  private keyBits = MIN_KEY_BITS;
+  private heads: Int32Array[] = [];
+  private sizes: Int32Array[] = [];
   private next: Int32Array[] = Array.from({ length: TABLES }, () => new Int32Array(1024));
   /** Per descriptor: the image slot it belongs to and its position in that image's set. */
   private owner = new Int32Array(1024);
   private local = new Uint16Array(1024);
-  /** Per descriptor, the epoch (query descriptor) that last compared it: no clearing between queries. */
-  private descEpoch = new Int32Array(0);
-  private epoch = 0;
-  private readonly bestBySlot = new Map<number, number>();
+  /** Per image slot: the query's score, its vote count, and the last (descriptor, table) and descriptor that voted. */
+  private score = new Float64Array(0);
+  private votes = new Int32Array(0);
+  private votedInBucket = new Int32Array(0);
+  private votedByDescriptor = new Int32Array(0);
+  private stamp = 0;
   private readonly sets: KeypointSet[] = [];
+  /** The sets' descriptors again, in an array of one element type: the vote reads them for every bucket entry. */
+  private readonly codes: Uint32Array[] = [];
   private readonly ids: number[] = [];
   private readonly slotOf = new Map<number, number>();
   private count = 0;
 
-  constructor(
-    private readonly voteDistance = 56,
-    private readonly stopFactor = STOP_FACTOR,
-  ) {}
+  constructor(private readonly stopFactor = STOP_FACTOR) {
+    this.clearTables();
+  }
 
   /** Images indexed. */
   get size(): number {
@@ -101,6 +117,7 @@ export class DescriptorIndex {
     if (this.slotOf.has(id) || set.count === 0) return;
     const slot = this.sets.length;
     this.sets.push(set);
+    this.codes.push(set.descriptors);
     this.ids.push(id);
     this.slotOf.set(id, slot);
     const need = this.count + set.count;
@@ -111,73 +128,106 @@ export class DescriptorIndex {
       const d = this.count++;
       this.owner[d] = slot;
       this.local[d] = i;
-      for (let t = 0; t < TABLES; t++) {
-        const key = keyOf(set.descriptors, i * DESCRIPTOR_WORDS, KEY_POSITIONS[t]!);
-        this.next[t]![d] = this.heads[t]![key]!;
-        this.heads[t]![key] = d;
-        this.sizes[t]![key]!++;
-      }
+      this.link(d);
+    }
+    if (this.keyBits < MAX_KEY_BITS && this.count > REKEY_AT_BUCKET_MEAN * 2 ** this.keyBits) this.rekey(this.keyBits + 2);
+  }
+
+  private clearTables(): void {
+    this.heads = Array.from({ length: TABLES }, () => new Int32Array(1 << this.keyBits).fill(-1));
+    this.sizes = Array.from({ length: TABLES }, () => new Int32Array(1 << this.keyBits));
+  }
+
+  /** Puts descriptor `d` into its bucket of every table. */
+  private link(d: number): void {
+    const words = this.codes[this.owner[d]!]!;
+    const off = this.local[d]! * DESCRIPTOR_WORDS;
+    for (let t = 0; t < TABLES; t++) {
+      const key = keyOf(words, off, KEY_POSITIONS[t]!, this.keyBits);
+      this.next[t]![d] = this.heads[t]![key]!;
+      this.heads[t]![key] = d;
+      this.sizes[t]![key]!++;
     }
   }
 
+  /** Longer keys for a grown index: every descriptor re-bucketed, in the order they were added. */
+  private rekey(bits: number): void {
+    this.keyBits = Math.min(bits, MAX_KEY_BITS);
+    this.clearTables();
+    for (let d = 0; d < this.count; d++) this.link(d);
+  }
+
   /**
-   * Images with at least `minVotes` query descriptors that have a near descriptor in them, most
-   * votes first (ties: lower id), at most `limit`.
+   * Images with at least `minVotes` query descriptors meeting one of theirs and a score that stands out
+   * from chance, best score first (ties: lower id), at most `limit`.
    */
   candidates(query: KeypointSet, limit: number, minVotes: number): Candidate[] {
     if (this.count === 0 || query.count === 0) return [];
-    // Each descriptor compared once per query descriptor however many tables hold it.
-    this.descEpoch = grow(this.descEpoch, this.count, (n) => new Int32Array(n));
-    if (this.epoch > 2 ** 30) {
-      this.epoch = 0;
-      this.descEpoch.fill(0);
+    const slots = this.sets.length;
+    if (this.score.length < slots) {
+      this.score = new Float64Array(slots * 2);
+      this.votes = new Int32Array(slots * 2);
+      this.votedInBucket = new Int32Array(slots * 2);
+      this.votedByDescriptor = new Int32Array(slots * 2);
     }
-    const votes = new Map<number, number>();
+    if (this.stamp > 2 ** 30) {
+      this.stamp = 0;
+      this.votedInBucket.fill(0);
+      this.votedByDescriptor.fill(0);
+    }
+    const { score, votes, votedInBucket, votedByDescriptor, owner, local, codes } = this;
+    const touched: number[] = [];
+    // Stop words: even on balanced key bits, flat and repetitive patches give a few keys a large share of all
+    // descriptors. Like the commonest visual words in image retrieval, those buckets say little about which
+    // image it is and would make every query walk much of the index.
+    const stopSize = Math.max(64, Math.ceil((this.stopFactor * this.count) / (1 << this.keyBits)));
     const qd = query.descriptors;
-    // Stop words: steered BRIEF bits are far from balanced (measured: mean |P(1) − ½| = 0.24), so a few
-    // keys collect a large share of all descriptors. Like the commonest visual words in image retrieval,
-    // those buckets say little about which image it is and would make every query walk most of the index.
-    const stopSize = Math.max(64, Math.ceil((this.stopFactor * this.count) / (1 << KEY_BITS)));
     for (let q = 0; q < query.count; q++) {
+      const descriptorStamp = ++this.stamp;
       const qo = q * DESCRIPTOR_WORDS;
-      const epoch = ++this.epoch;
-      // Nearest-neighbour voting with a ratio test: unrelated BRIEF descriptors are often within the vote
-      // distance (biased bits), so "every image with a near descriptor" votes for much of the index. The
-      // images whose best distance is within NEAR_TIE of the nearest all vote (copies of one picture stored
-      // twice must not cancel each other), if the next image beyond them is clearly further away.
-      const bestBySlot = this.bestBySlot;
-      bestBySlot.clear();
       for (let t = 0; t < TABLES; t++) {
-        const key = keyOf(qd, qo, KEY_POSITIONS[t]!);
-        const heads = this.heads[t]!;
-        const sizes = this.sizes[t]!;
+        const key = keyOf(qd, qo, KEY_POSITIONS[t]!, this.keyBits);
+        const size = this.sizes[t]![key]!;
+        if (size === 0 || size > stopSize) continue;
+        // Bucket size stands in for the number of images holding the word: one descriptor each, mostly.
+        const idf = Math.log(1 + slots / size);
+        const bucketStamp = ++this.stamp;
         const next = this.next[t]!;
-        for (let probe = -1; probe < KEY_BITS; probe++) {
-          const probed = probe < 0 ? key : key ^ (1 << probe);
-          if (sizes[probed]! > stopSize) continue;
-          for (let d = heads[probed]!; d >= 0; d = next[d]!) {
-            if (this.descEpoch[d] === epoch) continue;
-            this.descEpoch[d] = epoch;
-            const slot = this.owner[d]!;
-            const ro = this.local[d]! * DESCRIPTOR_WORDS;
-            const rd = this.sets[slot]!.descriptors;
-            let dist = 0;
-            for (let k = 0; k < DESCRIPTOR_WORDS; k++) dist += popcount32((qd[qo + k]! ^ rd[ro + k]!) >>> 0);
-            const seen = bestBySlot.get(slot);
-            if (seen === undefined || dist < seen) bestBySlot.set(slot, dist);
+        for (let d = this.heads[t]![key]!; d >= 0; d = next[d]!) {
+          const slot = owner[d]!;
+          // A repeated texture puts many of one image's descriptors in a bucket: it counts once.
+          if (votedInBucket[slot] === bucketStamp) continue;
+          const rd = codes[slot]!;
+          const ro = local[d]! * DESCRIPTOR_WORDS;
+          let dist = 0;
+          for (let k = 0; k < DESCRIPTOR_WORDS && dist <= HE_DISTANCE; k++) dist += popcount32((qd[qo + k]! ^ rd[ro + k]!) >>> 0);
+          if (dist > HE_DISTANCE) continue;
+          votedInBucket[slot] = bucketStamp;
+          if (votes[slot] === 0) touched.push(slot);
+          score[slot]! += idf * (1 - dist / (HE_DISTANCE + 1));
+          if (votedByDescriptor[slot] !== descriptorStamp) {
+            votedByDescriptor[slot] = descriptorStamp;
+            votes[slot]!++;
           }
         }
       }
-      let best = 257;
-      for (const dist of bestBySlot.values()) if (dist < best) best = dist;
-      if (best > this.voteDistance) continue;
-      let beyond = 257;
-      for (const dist of bestBySlot.values()) if (dist > best + NEAR_TIE && dist < beyond) beyond = dist;
-      if (best >= VOTE_RATIO * beyond) continue;
-      for (const [slot, dist] of bestBySlot) if (dist <= best + NEAR_TIE) votes.set(slot, (votes.get(slot) ?? 0) + 1);
     }
+    const floor = touched.length < OUTLIER_MIN_TOUCHED ? 0 : outlierFloor(Float64Array.from(touched, (slot) => score[slot]!));
     const out: Candidate[] = [];
-    for (const [slot, n] of votes) if (n >= minVotes) out.push({ id: this.ids[slot]!, votes: n });
-    return out.sort((a, b) => b.votes - a.votes || a.id - b.id).slice(0, limit);
+    for (const slot of touched) {
+      if (votes[slot]! >= minVotes && score[slot]! >= floor) out.push({ id: this.ids[slot]!, votes: votes[slot]!, score: score[slot]! });
+      score[slot] = 0;
+      votes[slot] = 0;
+    }
+    return out.sort((a, b) => b.score - a.score || a.id - b.id).slice(0, limit);
   }
+}
+
+/** median + OUTLIER_Z robust standard deviations of the scores (sorted in place). */
+function outlierFloor(scores: Float64Array): number {
+  scores.sort();
+  const median = scores[scores.length >> 1]!;
+  for (let i = 0; i < scores.length; i++) scores[i] = Math.abs(scores[i]! - median);
+  scores.sort();
+  return median + OUTLIER_Z * 1.4826 * scores[scores.length >> 1]!;
 }

@@ -79,6 +79,16 @@ const matchBody = {
   properties: { pdq: pdqHex, quality: { type: 'integer', minimum: 0, maximum: 100 } },
 } as const;
 
+/** PDQ: distance and dihedral variant; local features: verified inliers of matches, coverage of the matched image. */
+const matcherEvidence = {
+  matcher: { type: 'string', enum: ['pdq', 'local'] },
+  distance: { type: 'integer' },
+  variant: { type: 'string' },
+  inliers: { type: 'integer' },
+  matches: { type: 'integer' },
+  coverage: { type: 'number' },
+} as const;
+
 const matchResponse = {
   type: 'object',
   properties: {
@@ -99,7 +109,13 @@ const matchResponse = {
             type: 'array',
             items: {
               type: 'object',
-              properties: { entry_id: { type: 'integer' }, key: { type: 'string' }, source_url: nullableStr, source: nullableStr, distance: { type: 'integer' }, variant: { type: 'string' } },
+              properties: {
+                entry_id: { type: 'integer' },
+                key: { type: 'string' },
+                source_url: nullableStr,
+                source: nullableStr,
+                ...matcherEvidence,
+              },
             },
           },
         },
@@ -114,8 +130,8 @@ const matchResponse = {
           contributor_id: nullableStr,
           received_at: { type: 'string' },
           decision: nullableStr,
-          distance: { type: 'integer' },
-          variant: { type: 'string' },
+          ...matcherEvidence,
+          matcher: { type: 'string', enum: ['pdq', 'local', 'vpdq'] },
           exact: { type: 'boolean' },
           query_match_percent: { type: 'number' },
           target_match_percent: { type: 'number' },
@@ -280,7 +296,8 @@ export function bankRoutes(app: FastifyInstance, ctx: ServerContext): void {
         summary: "Match a file or a PDQ hash against the tenant's banks and uploads",
         description:
           'multipart/form-data with a `file` part, or JSON `{ "pdq": "64 hex" }`. Nothing is stored. Answers the bank entries within PDQ distance 31 ' +
-          '(grouped per bank, with source URL and distance; images are also searched rotated and mirrored) and near-duplicate uploads.',
+          '(grouped per bank, with source URL and distance; images are also searched rotated and mirrored) and near-duplicate uploads. An image is also ' +
+          'searched by local features (crops, screenshots, overlays): those matches have `matcher: "local"` and the verified `inliers` instead of a distance.',
         tags: ['banks'],
         security,
         consumes: ['multipart/form-data', 'application/json'],
@@ -289,7 +306,7 @@ export function bankRoutes(app: FastifyInstance, ctx: ServerContext): void {
       },
     },
     async (request) => {
-      const scope = { db, indexes: tollgate.indexes, tenantId: tenantOf(request).id };
+      const scope = { db, indexes: tollgate.indexes, tenantId: tenantOf(request).id, local: tollgate.process.local };
       if (request.isMultipart()) return matchBytes(scope, (await readFilePart(request)).bytes, tollgate.config.limits);
       if (!request.body?.pdq) throw new TollgateError('input.invalid', 'send a multipart `file` or JSON `{ "pdq": "…" }`');
       return matchPdq(scope, request.body.pdq, request.body.quality);

@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs';
 import sharp from 'sharp';
 import { describe, expect, it } from 'vitest';
 import { DEFAULT_LOCAL_MIN_INLIERS } from '../../../src/config/index.ts';
+import { mulberry32 } from '../../../src/fingerprint/keypoints/brief.ts';
 import { extractKeypoints, KEYPOINT_RASTER_SIDE, type KeypointSet } from '../../../src/fingerprint/keypoints/extract.ts';
 import { decodeKeypoints, encodeKeypoints } from '../../../src/fingerprint/keypoints/format.ts';
 import { DescriptorIndex } from '../../../src/matching/local/descriptor-index.ts';
@@ -96,5 +97,27 @@ describe('local features', () => {
       expect(hits.map((h) => h.id)).toEqual([5]);
     }
     expect(verifyCandidates(index, await keypoints(photo('scream.jpg')), DEFAULT_LOCAL_MIN_INLIERS)).toEqual([]);
+  });
+
+  it('keeps finding the copy as the index grows past its key-length changes, and nothing for an unrelated photo', async () => {
+    const others = await Promise.all(['dog.jpg', 'eagle.jpg', 'giraffe.jpg', 'horses.jpg', 'person.jpg'].map(async (n) => keypoints(photo(n))));
+    const index = new DescriptorIndex();
+    index.add(0, await keypoints(photo('kite.jpg')));
+    const { crop50, screenshot } = await copies(photo('kite.jpg'));
+    const queries = [await keypoints(crop50!), await keypoints(screenshot!)];
+    const unrelated = await keypoints(photo('scream.jpg'));
+    // Distinct images with real descriptor statistics: the other photos with a tenth of their bits flipped.
+    const rand = mulberry32(7);
+    for (let id = 1; index.descriptorCount < 300_000; id++) {
+      const base = others[id % others.length]!;
+      const descriptors = base.descriptors.map((word) => (word ^ (rand() < 0.5 ? 1 << Math.floor(rand() * 32) : 0) ^ (rand() < 0.5 ? 1 << Math.floor(rand() * 32) : 0) ^ (rand() < 0.5 ? 1 << Math.floor(rand() * 32) : 0)) >>> 0);
+      index.add(id, { ...base, descriptors });
+      if (id === 50 || index.descriptorCount >= 300_000) {
+        for (const q of queries) expect(verifyCandidates(index, q, DEFAULT_LOCAL_MIN_INLIERS).map((h) => h.id), `${index.size} images`).toEqual([0]);
+        expect(verifyCandidates(index, unrelated, DEFAULT_LOCAL_MIN_INLIERS), `${index.size} images`).toEqual([]);
+      }
+    }
+    // Past 8 descriptors per bucket of 2^14 keys the index re-keyed, and the score floor is in force.
+    expect(index.size).toBeGreaterThan(500);
   });
 });
