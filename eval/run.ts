@@ -9,6 +9,7 @@ runParts(
     { script: 'eval/ai.ts', output: 'eval-ai.md', title: 'Provenance and AI-generated detection' },
     { script: 'eval/task.ts', output: 'eval-task.md', title: 'Task relevance: objects and faces' },
     { script: 'eval/copyright.ts', output: 'eval-copyright.md', title: 'Copyright risk: watermark text and rights metadata' },
+    { script: 'eval/logo.ts', output: 'eval-logo.md', title: 'Copyright risk: logos' },
   ],
   'EVAL.md',
   'Evaluations',
