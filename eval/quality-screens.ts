@@ -13,6 +13,7 @@ import { openMedia } from '../src/media/open.ts';
 import type { MediaView } from '../src/media/types.ts';
 import { NO_LOOKUPS, type DetectorContext, type Signal } from '../src/detectors/types.ts';
 import {
+  LINE_SERIES_LIMIT,
   measureMoire,
   MOIRE_THRESHOLD,
   qualityDetectors,
@@ -76,11 +77,12 @@ export async function screensSection(input: ScreensInput): Promise<string> {
   const sources = photos.filter((_, i) => i % step === 0).slice(0, input.sources);
 
   // Screenshot and moiré measures on every real photo.
-  const measured: { file: string; screenshot: number; moire: number }[] = [];
+  const measured: { file: string; screenshot: number; moire: number; ownLines: number; ownSeries: number }[] = [];
   for (const p of photos) {
     const view = await openMedia(p.bytes);
     const e = screenshotEvidence(await view.raster({ maxSide: SCREENSHOT_RASTER_SIDE, channels: 1 }), await view.metadata(), view.info);
-    measured.push({ file: p.file, screenshot: e.score, moire: (await measureMoire(view))?.prominence ?? 0 });
+    const moire = await measureMoire(view);
+    measured.push({ file: p.file, screenshot: e.score, moire: moire?.prominence ?? 0, ownLines: moire?.ownLines[0]?.prominence ?? 0, ownSeries: moire?.ownLines[0]?.series ?? 0 });
     process.stderr.write('s');
   }
 
@@ -91,6 +93,8 @@ export async function screensSection(input: ScreensInput): Promise<string> {
     screenshots: newRow(`screenshots (${SCREENSHOT_LAYOUTS.length} phone/desktop layouts, PNG and JPEG)`, 'quality.screenshot'),
     recaptures: newRow(`screen recaptures (${RECAPTURE_SETTINGS.length} LCD densities, angles, focus)`, 'quality.screen_recapture'),
   };
+  // Harmonic series of the recaptures' moiré peaks that reach the threshold: how far under LINE_SERIES_LIMIT they stay.
+  const recaptureSeries: number[] = [];
   for (const [i, rgb] of ([[0, 0, 0], [255, 255, 255], [12, 12, 14], [128, 128, 128]] as const).entries()) {
     const img = sharp({ create: { width: 1280, height: 720, channels: 3, background: { r: rgb[0], g: rgb[1], b: rgb[2] }, noise: { type: 'gaussian', mean: rgb[0], sigma: 2 + (i % 2) } } });
     const stamped = i === 2 ? img.composite([{ input: Buffer.from('<svg xmlns="http://www.w3.org/2000/svg" width="300" height="40"><text x="4" y="30" font-family="DejaVu Sans" font-size="24" fill="#c0c0c0">2026-11-23 09:41</text></svg>'), left: 960, top: 660 }]) : img;
@@ -104,7 +108,11 @@ export async function screensSection(input: ScreensInput): Promise<string> {
     const blurred = await sharp(s.bytes, { limitInputPixels: 100_000_000 }).rotate().resize(1024, 1024, { fit: 'inside', withoutEnlargement: true }).blur(5).jpeg({ quality: 92 }).toBuffer();
     await record(rows.blurred, s.file, await openMedia(blurred));
     for (const layout of SCREENSHOT_LAYOUTS) await record(rows.screenshots, `${s.file} as ${layout.name}`, await openMedia(await makeScreenshot(s.bytes, layout)));
-    for (const setting of RECAPTURE_SETTINGS) await record(rows.recaptures, `${s.file} on ${setting.name}`, await openMedia(await makeRecapture(s.bytes, setting)));
+    for (const setting of RECAPTURE_SETTINGS) {
+      const view = await openMedia(await makeRecapture(s.bytes, setting));
+      await record(rows.recaptures, `${s.file} on ${setting.name}`, view);
+      recaptureSeries.push(...((await measureMoire(view))?.peaks ?? []).filter((p) => p.prominence >= MOIRE_THRESHOLD).map((p) => p.series));
+    }
     process.stderr.write('g');
   }
 
@@ -125,7 +133,7 @@ Every case runs through every quality detector at default settings.
 | case | intended check | n | flagged by it | other quality signals on these cases |
 |---|---|---|---|---|
 ${caseRows.join('\n')}
-| real photos (the originals above, including one chart and one page of ruled notes) | none | ${measured.length} | – | screenshot ≥ ${SCREENSHOT_MIN_SCORE}: ${measured.filter((m) => m.screenshot >= SCREENSHOT_MIN_SCORE).length}, moiré ≥ ${MOIRE_THRESHOLD}: ${measured.filter((m) => m.moire >= MOIRE_THRESHOLD).length} |
+| real photos (the originals above, including one chart and one notebook page) | none | ${measured.length} | – | screenshot ≥ ${SCREENSHOT_MIN_SCORE}: ${measured.filter((m) => m.screenshot >= SCREENSHOT_MIN_SCORE).length}, moiré ≥ ${MOIRE_THRESHOLD}: ${measured.filter((m) => m.moire >= MOIRE_THRESHOLD).length} |
 
 White-themed screenshots are mostly pure white, so \`quality.overexposed\` fires on them as well (it cannot tell a
 blown-out photo from a white page). Missed cases: ${Object.values(rows).flatMap((r) => r.missed.map((m) => `${r.target}: ${m}`)).join('; ') || 'none'}.
@@ -143,13 +151,17 @@ ${sortedShot.slice(0, 5).map((m) => `| ${m.file} | ${f2(m.screenshot)} |`).join(
 
 The spectrum of the centre 512² block of a 1024 px greyscale raster; prominence = mean log-magnitude of the 3×3 bins around
 an off-axis local maximum (radius 12–90 % of Nyquist, JPEG block-grid bins skipped) minus the mean of the 11×11 ring around
-them. Reported from ${MOIRE_THRESHOLD}. Real photos: max ${f2(sortedMoire[0]?.moire ?? 0)}, median ${f2(sortedMoire[sortedMoire.length >> 1]?.moire ?? 0)}; highest:
+them. Peaks whose harmonic series (the median prominence of the other bins at multiples of the peak or of its 1/2 … 1/6,
+the best of those fundamentals) reaches ${LINE_SERIES_LIMIT} are the picture's own lines or grid and are set aside. Reported from ${MOIRE_THRESHOLD}. Real photos: max ${f2(sortedMoire[0]?.moire ?? 0)}, median ${f2(sortedMoire[sortedMoire.length >> 1]?.moire ?? 0)}; highest:
 
 | file | prominence |
 |---|---|
 ${sortedMoire.slice(0, 5).map((m) => `| ${m.file} | ${f2(m.moire)} |`).join('\n')}
 
-Known false positives outside the photo corpus: periodic subjects (a chart with a regular grid, ruled paper) reach the
-threshold too; with \`TOLLGATE_RECAPTURE_FACES\` a face judged real by the anti-spoof model lowers the score.
+Peaks set aside as the picture's own lines or grid (prominence of the strongest such peak, where it would have reached
+${MOIRE_THRESHOLD}): ${measured.filter((m) => m.ownLines >= MOIRE_THRESHOLD).map((m) => `${m.file} ${f2(m.ownLines)} (series ${f2(m.ownSeries)})`).join(', ') || 'none'}.
+The recaptures' peaks at or above ${MOIRE_THRESHOLD} have series of at most ${f2(Math.max(0, ...recaptureSeries))} (${recaptureSeries.length} peaks). A notebook's spiral
+binding is a periodic object in one part of the picture whose peaks carry no harmonic series: it still fires. With
+\`TOLLGATE_RECAPTURE_FACES\` a face judged real by the anti-spoof model lowers the score.
 `;
 }

@@ -13,7 +13,7 @@ export { BLUR_RASTER_SIDE, BLUR_THRESHOLD, blurryDetector, measureSharpness, typ
 export { FROZEN_MAX_DIFF, FROZEN_MIN_FRAMES, frozenDetector } from './frozen.ts';
 export { findLetterbox, letterboxedDetector, MIN_BAR_FRACTION, type Letterbox } from './letterboxed.ts';
 export { CLIP_LEVEL, OVEREXPOSED_FRACTION, overexposedDetector } from './overexposed.ts';
-export { createScreenRecaptureDetector, FACE_CHECK_FROM, measureMoire, MOIRE_THRESHOLD, RECAPTURE_RASTER_SIDE, SPOOF_REAL_BELOW } from './screen-recapture.ts';
+export { createScreenRecaptureDetector, FACE_CHECK_FROM, LINE_SERIES_LIMIT, measureMoire, MOIRE_THRESHOLD, RECAPTURE_RASTER_SIDE, SPOOF_REAL_BELOW } from './screen-recapture.ts';
 export { findScreenBar, screenshotDetector, screenshotEvidence, SCREENSHOT_MIN_SCORE, SCREENSHOT_RASTER_SIDE, type ScreenBar, type ScreenshotEvidence } from './screenshot.ts';
 export { screenClassOf } from './screens.ts';
 export { createTooSmallDetector, DEFAULT_TOO_SMALL, tooSmallDetector, type TooSmallOptions } from './too-small.ts';

@@ -10,9 +10,16 @@ export const RECAPTURE_RASTER_SIDE = 1024;
 /**
  * Peak prominence (3×3 mean log-magnitude above its neighbourhood ring) at which moiré is reported.
  * Calibrated in eval/quality-calibration.ts (docs/eval-quality.md): real photos peak at ≤ 1.56, most
- * simulated recaptures of them at 1.6–3.4; ruled paper and charts (periodic by design) reach it too.
+ * simulated recaptures of them at 1.6–3.4; ruled paper and charts (periodic by design) reach it too,
+ * and peaks that sit in a harmonic series are set aside (LINE_SERIES_LIMIT).
  */
 export const MOIRE_THRESHOLD = 1.6;
+/**
+ * A peak whose harmonic series (`SpectralPeak.series`) reaches this belongs to lines or a grid in the picture
+ * itself and is not counted as moiré. Calibrated in eval/quality-calibration.ts: simulated recaptures' peaks
+ * at or above MOIRE_THRESHOLD reach at most 0.83, a chart's gridlines 3.1, a notebook page's rules 1.46.
+ */
+export const LINE_SERIES_LIMIT = 1.0;
 /** From here the face check is worth its cost (~1/5 of a task analysis): about one photo in ten gets there. */
 export const FACE_CHECK_FROM = 1.3;
 /** A face the anti-spoof model scores below this is shown on a screen or print. */
@@ -22,7 +29,10 @@ const SPOOF_WEIGHT = 1.5;
 const REAL_WEIGHT = 0.75;
 
 export interface RecaptureMeasure {
+  /** Candidate moiré peaks, strongest first: off-axis peaks that are not harmonics of the picture's own lines. */
   peaks: SpectralPeak[];
+  /** Peaks set aside as the picture's own line or grid structure. */
+  ownLines: SpectralPeak[];
   prominence: number;
 }
 
@@ -30,8 +40,9 @@ export async function measureMoire(view: MediaView): Promise<RecaptureMeasure | 
   const luma = await view.raster({ maxSide: RECAPTURE_RASTER_SIDE, channels: 1 });
   const block = centreBlock(luma);
   if (!block) return null;
-  const peaks = spectralPeaks(logSpectrum(block.block, block.n), block.n);
-  return { peaks, prominence: peaks[0]?.prominence ?? 0 };
+  const all = spectralPeaks(logSpectrum(block.block, block.n), block.n);
+  const peaks = all.filter((p) => p.series < LINE_SERIES_LIMIT);
+  return { peaks, ownLines: all.filter((p) => p.series >= LINE_SERIES_LIMIT), prominence: peaks[0]?.prominence ?? 0 };
 }
 
 export interface ScreenRecaptureOptions {
@@ -77,6 +88,7 @@ export function createScreenRecaptureDetector(options: ScreenRecaptureOptions = 
             prominence: m.prominence,
             threshold: MOIRE_THRESHOLD,
             peaks: m.peaks.slice(0, 3),
+            ...(m.ownLines.length > 0 ? { own_lines: m.ownLines.slice(0, 3) } : {}),
             ...(checked.length > 0 ? { faces: checked.map((f) => ({ box: f.box, real: f.real, live: f.live })) } : {}),
           },
         },

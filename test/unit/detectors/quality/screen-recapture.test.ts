@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { openMedia } from '../../../../src/media/open.ts';
-import { createScreenRecaptureDetector, measureMoire, MOIRE_THRESHOLD } from '../../../../src/detectors/quality/index.ts';
+import { createScreenRecaptureDetector, LINE_SERIES_LIMIT, measureMoire, MOIRE_THRESHOLD } from '../../../../src/detectors/quality/index.ts';
 import { centreBlock, logSpectrum, spectralPeaks } from '../../../../src/detectors/quality/spectrum.ts';
 import { HumanVisionService } from '../../../../src/vision/service.ts';
 import { makeRecapture, RECAPTURE_SETTINGS } from '../../../support/screens.ts';
@@ -32,6 +32,19 @@ describe('spectral peaks', () => {
     expect(Math.abs(top!.v)).toBe(25);
     expect(top!.prominence).toBeGreaterThan(MOIRE_THRESHOLD);
     expect(spectralPeaks(logSpectrum(noise, n), n)[0]!.prominence).toBeLessThan(MOIRE_THRESHOLD);
+    // A sinusoid has no harmonics: nothing says it is the picture's own lines.
+    expect(top!.series).toBeLessThan(LINE_SERIES_LIMIT);
+  });
+
+  it('tells ruled lines from moiré by their series of harmonics', () => {
+    const n = 256;
+    const ruled = new Float64Array(n * n);
+    // Thin dark rules every 20 px at 60°: like a page photographed askew, prominent peaks off the axes.
+    const [cx, cy] = [Math.cos(Math.PI / 3), Math.sin(Math.PI / 3)];
+    for (let y = 0; y < n; y++) for (let x = 0; x < n; x++) ruled[y * n + x] = (x * cx + y * cy) % 20 < 2 ? 60 : 220;
+    const peaks = spectralPeaks(logSpectrum(ruled, n), n);
+    expect(peaks[0]!.prominence).toBeGreaterThan(MOIRE_THRESHOLD);
+    for (const p of peaks.filter((q) => q.prominence >= MOIRE_THRESHOLD)) expect(p.series, JSON.stringify(p)).toBeGreaterThanOrEqual(LINE_SERIES_LIMIT);
   });
 
   it('needs a block of at least 128 px', () => {
@@ -63,6 +76,14 @@ describe.skipIf(!HAS_DATA)('quality.screen_recapture', () => {
     // docs/eval-quality.md lists which settings slip through (a dense screen shot from far, at 1.1 px per pixel).
     expect(missed.length, missed.join('\n')).toBeLessThanOrEqual(Math.floor(cases * 0.25));
   }, 120_000);
+
+  it('leaves a chart alone: its gridlines are a lattice of its own, not moiré', async () => {
+    const chart = await openMedia(data('immich-test-assets/formats/png/density_plot.png'));
+    const measure = (await measureMoire(chart))!;
+    expect(measure.prominence).toBeLessThan(MOIRE_THRESHOLD);
+    expect(measure.ownLines[0]!.prominence).toBeGreaterThan(MOIRE_THRESHOLD);
+    expect(await run(detector, chart)).toEqual([]);
+  });
 
   it('with the face check, reports the anti-spoof scores of the faces it saw', async () => {
     const service = new HumanVisionService();
