@@ -73,6 +73,8 @@ export interface LocalVerification {
   inliers: number;
   matches: number;
   coverage: number;
+  /** The upload is a mirror image of the other (found by its mirrored keypoints). */
+  mirrored?: boolean;
 }
 
 /** An earlier upload the local-feature matcher confirmed (a crop, screenshot or overlay of it). */
@@ -134,10 +136,11 @@ export interface DetectorLookups {
    * Optional (second matcher, for what PDQ misses): earlier image uploads of the tenant, and entries of its
    * enabled banks, that share enough geometrically consistent local features with these keypoints. The
    * bank lookup takes the extraction itself, not its result: it runs it only when the tenant's banks hold
-   * any image's keypoints, so tenants without banks never pay for extraction.
+   * any image's keypoints, so tenants without banks never pay for extraction. The mirrored keypoints (the
+   * same points as the mirror image has them) are searched when the direct ones find nothing.
    */
-  nearUploadsByKeypoints?(keypoints: KeypointSet): Promise<LocalNearUpload[]>;
-  bankMatchesByKeypoints?(extractKeypoints: () => Promise<KeypointSet>): Promise<LocalBankMatch[]>;
+  nearUploadsByKeypoints?(keypoints: KeypointSet, mirrored?: KeypointSet): Promise<LocalNearUpload[]>;
+  bankMatchesByKeypoints?(extractKeypoints: () => Promise<KeypointSet>, extractMirrored?: () => Promise<KeypointSet>): Promise<LocalBankMatch[]>;
   /**
    * Optional (copyright.logo): entries of the tenant's enabled logo banks found inside the upload. Like the
    * bank lookup it takes the extraction (logo search has its own, denser one) and runs it only when the

@@ -20,10 +20,10 @@ export function matchLookups(db: Queryable, indexes: MatchIndexes, tenantId: str
     nearVideosByFrames: (frames) => nearVideos(scope, frames),
     ...(localScope
       ? {
-          bankMatchesByKeypoints: (extractKeypoints) => localBankMatches(localScope, extractKeypoints),
+          bankMatchesByKeypoints: (extractKeypoints, extractMirrored) => localBankMatches(localScope, extractKeypoints, extractMirrored),
           logoMatchesByKeypoints: (extractKeypoints) => localLogoMatches(localScope, extractKeypoints),
         }
       : {}),
-    ...(localScope?.local.uploads ? { nearUploadsByKeypoints: (keypoints) => localNearUploads(localScope, keypoints) } : {}),
+    ...(localScope?.local.uploads ? { nearUploadsByKeypoints: (keypoints, mirrored) => localNearUploads(localScope, keypoints, mirrored) } : {}),
   };
 }

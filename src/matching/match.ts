@@ -6,12 +6,13 @@
  */
 import type { Queryable } from '../db/database.ts';
 import { imageHashes, videoFrameHashes } from '../detectors/dup/hashes.ts';
-import { localKeypoints } from '../detectors/dup/local.ts';
+import { localKeypoints, localMirroredKeypoints } from '../detectors/dup/local.ts';
 import type { BankMatch, LocalBankMatch, LocalNearUpload, LocalVerification, PdqQuery } from '../detectors/types.ts';
 import { TollgateError } from '../errors.ts';
 import { PDQ_MIN_QUALITY } from '../fingerprint/pdq.ts';
 import type { MediaLimits } from '../media/limits.ts';
 import { openMedia } from '../media/open.ts';
+import type { KeypointSet } from '../fingerprint/keypoints/extract.ts';
 import type { MatchIndexes } from './indexes.ts';
 import { localBankMatches, localNearUploads, type LocalMatching } from './local/search.ts';
 import { bankMatches, nearUploads, nearVideos, PDQ_MATCH_RADIUS } from './search.ts';
@@ -95,18 +96,18 @@ export async function matchBytes(scope: Scope, bytes: Buffer, limits: MediaLimit
   const h = await imageHashes(view);
   const [byPdq, local] = await Promise.all([
     matchQueries(scope, h.variants, { ...base, pdq: h.pdq }, h.pdq.quality, view.sha256),
-    localMatches(scope, () => localKeypoints(view)),
+    localMatches(scope, () => localKeypoints(view), () => localMirroredKeypoints(view)),
   ]);
   return withLocal(byPdq, local);
 }
 
 /** Bank entries, and with upload matching on earlier uploads, that local features confirm; banks are only searched when they hold images. */
-async function localMatches(scope: Scope, keypoints: () => ReturnType<typeof localKeypoints>): Promise<{ banks: LocalBankMatch[]; uploads: LocalNearUpload[] }> {
+async function localMatches(scope: Scope, keypoints: () => Promise<KeypointSet>, mirrored: () => Promise<KeypointSet>): Promise<{ banks: LocalBankMatch[]; uploads: LocalNearUpload[] }> {
   if (!scope.local) return { banks: [], uploads: [] };
   const localScope = { db: scope.db, local: scope.local, tenantId: scope.tenantId };
   const [banks, uploads] = await Promise.all([
-    localBankMatches(localScope, keypoints),
-    scope.local.uploads ? keypoints().then((k) => localNearUploads(localScope, k)) : [],
+    localBankMatches(localScope, keypoints, mirrored),
+    scope.local.uploads ? Promise.all([keypoints(), mirrored()]).then(([k, m]) => localNearUploads(localScope, k, m)) : [],
   ]);
   return { banks, uploads };
 }

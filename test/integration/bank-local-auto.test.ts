@@ -67,7 +67,7 @@ describe.each(BACKENDS)('bank copies with the default configuration on $name', (
   const upload = (tenantId: string, bytes: Buffer): Promise<UploadReport> => t!.upload(tenantId, bytes, { contributor_id: 'mallory' });
   const refMatch = (r: UploadReport) => r.signals.find((s) => s.code === 'ref.match');
 
-  it('rejects a heavy crop and a phone screenshot of a bank image with ref.match naming the entry and its source', async (context) => {
+  it('rejects a heavy crop, a mirrored one and a phone screenshot of a bank image with ref.match naming the entry and its source', async (context) => {
     if (!t) return context.skip();
     const tenantId = (await ensureTenant(t.tollgate.db, 'auto-banks')).id;
     const bank = await createBank(t.tollgate.db, tenantId, 'stock-library', 'stock');
@@ -79,6 +79,11 @@ describe.each(BACKENDS)('bank copies with the default configuration on $name', (
     expect(crop.verdict?.reasons).toContain('ref.match');
     expect(refMatch(crop)).toMatchObject({ evidence: { bank: 'stock-library', bank_kind: 'stock', key: 'horses.jpg', matcher: 'local', inliers: expect.any(Number) } });
     expect(refMatch(crop)?.message).toContain('horses.jpg');
+
+    // Mirrored as well as cropped: found through the upload's mirrored keypoints.
+    const mirrored = await upload(tenantId, await sharp(await heavyCrop(photo('horses.jpg'))).flop().jpeg({ quality: 85 }).toBuffer());
+    expect(mirrored.verdict?.decision).toBe('reject');
+    expect(refMatch(mirrored)).toMatchObject({ evidence: { key: 'horses.jpg', matcher: 'local', mirrored: true } });
 
     const shot = await upload(tenantId, await phoneScreenshot(photo('eagle.jpg')));
     expect(shot.verdict?.decision).toBe('reject');

@@ -4,23 +4,29 @@
  * only when PDQ found nothing. PDQ is exact and cheap on what it covers; local features are for
  * what it cannot see (heavy crops, screenshots, the picture pasted onto something else, rotation).
  */
-import { extractKeypoints, KEYPOINT_RASTER_SIDE, type KeypointSet } from '../../fingerprint/keypoints/extract.ts';
+import { extractKeypointsAndMirror, KEYPOINT_RASTER_SIDE, type KeypointSet } from '../../fingerprint/keypoints/extract.ts';
 import type { MediaView } from '../../media/types.ts';
 import type { DetectorLookups, LocalBankMatch, LocalNearUpload } from '../types.ts';
 import { bankMatches, nearUploads } from './hashes.ts';
 
-const keypointMemo = new WeakMap<MediaView, Promise<KeypointSet>>();
+const keypointMemo = new WeakMap<MediaView, Promise<{ keypoints: KeypointSet; mirrored: KeypointSet }>>();
 const nearMemo = new WeakMap<DetectorLookups, WeakMap<MediaView, Promise<LocalNearUpload[]>>>();
 const bankMemo = new WeakMap<DetectorLookups, WeakMap<MediaView, Promise<LocalBankMatch[]>>>();
 
-export function localKeypoints(view: MediaView): Promise<KeypointSet> {
+/** The mirrored set costs one more descriptor per keypoint (no second detection): made with the first. */
+function keypointsAndMirror(view: MediaView): Promise<{ keypoints: KeypointSet; mirrored: KeypointSet }> {
   let p = keypointMemo.get(view);
   if (!p) {
-    p = view.raster({ maxSide: KEYPOINT_RASTER_SIDE, channels: 1 }).then((r) => extractKeypoints(r));
+    p = view.raster({ maxSide: KEYPOINT_RASTER_SIDE, channels: 1 }).then((r) => extractKeypointsAndMirror(r));
     keypointMemo.set(view, p);
   }
   return p;
 }
+
+export const localKeypoints = (view: MediaView): Promise<KeypointSet> => keypointsAndMirror(view).then((k) => k.keypoints);
+
+/** The view's keypoints as its mirror image has them: queried when the direct ones match nothing. */
+export const localMirroredKeypoints = (view: MediaView): Promise<KeypointSet> => keypointsAndMirror(view).then((k) => k.mirrored);
 
 function perView<V>(store: WeakMap<DetectorLookups, WeakMap<MediaView, Promise<V>>>, lookups: DetectorLookups, view: MediaView, make: () => Promise<V>): Promise<V> {
   let byView = store.get(lookups);
@@ -36,7 +42,7 @@ export function localNearUploads(view: MediaView, lookups: DetectorLookups): Pro
     if (!lookups.nearUploadsByKeypoints || view.info.kind !== 'image') return [];
     // Anything PDQ found (even the same bytes, which dup.exact reports) answers the question already.
     if ((await nearUploads(view, lookups)).length > 0) return [];
-    return lookups.nearUploadsByKeypoints(await localKeypoints(view));
+    return lookups.nearUploadsByKeypoints(await localKeypoints(view), await localMirroredKeypoints(view));
   });
 }
 
@@ -45,7 +51,10 @@ export function localBankMatches(view: MediaView, lookups: DetectorLookups): Pro
   return perView(bankMemo, lookups, view, async () => {
     if (!lookups.bankMatchesByKeypoints || view.info.kind !== 'image') return [];
     if ((await bankMatches(view, lookups)).length > 0) return [];
-    return lookups.bankMatchesByKeypoints(() => localKeypoints(view));
+    return lookups.bankMatchesByKeypoints(
+      () => localKeypoints(view),
+      () => localMirroredKeypoints(view),
+    );
   });
 }
 

@@ -52,7 +52,7 @@ async function nearOnly(view: MediaView, context: DetectorContext): Promise<Near
     prior: n,
     score: localScore(n.local.inliers),
     how: ` (cropped, rotated or pasted into other content), ${n.local.inliers} local features agree`,
-    evidence: { matcher: 'local', inliers: n.local.inliers, matches: n.local.matches, coverage: n.local.coverage, score: localScore(n.local.inliers) },
+    evidence: { matcher: 'local', inliers: n.local.inliers, matches: n.local.matches, coverage: n.local.coverage, ...(n.local.mirrored ? { mirrored: true } : {}), score: localScore(n.local.inliers) },
   }));
 }
 

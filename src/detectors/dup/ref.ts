@@ -64,6 +64,7 @@ function localSignal(m: LocalBankMatch & { bankKind: ReferenceKind }): Signal {
       inliers: m.local.inliers,
       matches: m.local.matches,
       coverage: m.local.coverage,
+      ...(m.local.mirrored ? { mirrored: true } : {}),
       score,
     },
   };

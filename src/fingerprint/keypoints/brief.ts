@@ -56,20 +56,31 @@ const BASE_PATTERN: Float64Array = (() => {
   return out;
 })();
 
-/** Integer offsets (dx, dy) of every test point, per orientation bin. */
-const ROTATED: Int8Array[] = Array.from({ length: ANGLE_BINS }, (_, bin) => {
-  const angle = (bin * 2 * Math.PI) / ANGLE_BINS;
-  const c = Math.cos(angle);
-  const s = Math.sin(angle);
-  const out = new Int8Array(DESCRIPTOR_BITS * 4);
-  for (let i = 0; i < DESCRIPTOR_BITS * 2; i++) {
-    const x = BASE_PATTERN[i * 2]!;
-    const y = BASE_PATTERN[i * 2 + 1]!;
-    out[i * 2] = Math.round(c * x - s * y);
-    out[i * 2 + 1] = Math.round(s * x + c * y);
-  }
-  return out;
-});
+/** Integer offsets (dx, dy) of every test point, per orientation bin; `flipY` reflects the pattern first. */
+function rotatedPatterns(flipY: boolean): Int8Array[] {
+  return Array.from({ length: ANGLE_BINS }, (_, bin) => {
+    const angle = (bin * 2 * Math.PI) / ANGLE_BINS;
+    const c = Math.cos(angle);
+    const s = Math.sin(angle);
+    const out = new Int8Array(DESCRIPTOR_BITS * 4);
+    for (let i = 0; i < DESCRIPTOR_BITS * 2; i++) {
+      const x = BASE_PATTERN[i * 2]!;
+      const y = flipY ? -BASE_PATTERN[i * 2 + 1]! : BASE_PATTERN[i * 2 + 1]!;
+      out[i * 2] = Math.round(c * x - s * y);
+      out[i * 2 + 1] = Math.round(s * x + c * y);
+    }
+    return out;
+  });
+}
+
+const ROTATED = rotatedPatterns(false);
+/**
+ * What the mirror image's descriptor tests look like back in this image. Mirroring x turns a keypoint's
+ * orientation θ into π − θ, and x-mirror ∘ rotation(π − θ) = rotation(θ) ∘ y-mirror: the mirror image's
+ * descriptor is the y-reflected pattern, turned by θ, read here. Bins are symmetric (π is bin 15), so
+ * the bins agree too; only rounding at half-bins differs from extracting the mirrored picture.
+ */
+const ROTATED_MIRRORED = rotatedPatterns(true);
 
 /** Row extents of the orientation disc: for dy in −R..R, the largest |dx| inside it. */
 const DISC_HALF_WIDTH: Int32Array = (() => {
@@ -99,11 +110,12 @@ export function orientation(img: Uint8Array, width: number, x: number, y: number
 /**
  * Writes the 256-bit descriptor of the keypoint at (x, y) with the given orientation into
  * `out` at word offset `off`. `img` should be smoothed: single-pixel tests are noise-sensitive.
+ * With `mirrored`, the descriptor the same point has in the horizontally mirrored image.
  */
-export function describe(img: Uint8Array, width: number, x: number, y: number, angle: number, out: Uint32Array, off: number): void {
+export function describe(img: Uint8Array, width: number, x: number, y: number, angle: number, out: Uint32Array, off: number, mirrored = false): void {
   let bin = Math.round((angle * ANGLE_BINS) / (2 * Math.PI)) % ANGLE_BINS;
   if (bin < 0) bin += ANGLE_BINS;
-  const pattern = ROTATED[bin]!;
+  const pattern = (mirrored ? ROTATED_MIRRORED : ROTATED)[bin]!;
   const centre = y * width + x;
   for (let w = 0; w < DESCRIPTOR_WORDS; w++) {
     let word = 0;

@@ -131,6 +131,22 @@ function spread(corners: Corner[], width: number, budget: number): Corner[] {
 }
 
 export function extractKeypoints(raster: Raster, options: ExtractOptions = {}): KeypointSet {
+  return extract(raster, options, false).keypoints;
+}
+
+/**
+ * The keypoints, and the same keypoints as the horizontally mirrored picture has them (positions and
+ * orientations mirrored, descriptors from the mirrored test pattern): a query for mirrored copies
+ * without a second extraction, since BRIEF itself is not mirror-invariant.
+ */
+export function extractKeypointsAndMirror(raster: Raster, options: ExtractOptions = {}): { keypoints: KeypointSet; mirrored: KeypointSet } {
+  const { keypoints, mirroredDescriptors } = extract(raster, options, true);
+  const angle = keypoints.angle.map((a) => Math.atan2(Math.sin(Math.PI - a), Math.cos(Math.PI - a)));
+  const x = keypoints.x.map((v) => keypoints.width - 1 - v);
+  return { keypoints, mirrored: { ...keypoints, x, angle, descriptors: mirroredDescriptors } };
+}
+
+function extract(raster: Raster, options: ExtractOptions, withMirror: boolean): { keypoints: KeypointSet; mirroredDescriptors: Uint32Array } {
   const maxKeypoints = options.maxKeypoints ?? DEFAULT_MAX_KEYPOINTS;
   const levels = options.levels ?? 6;
   const factor = options.scaleFactor ?? 1.3;
@@ -144,6 +160,7 @@ export function extractKeypoints(raster: Raster, options: ExtractOptions = {}): 
   const sizes: number[] = [];
   const angles: number[] = [];
   const words: number[] = [];
+  const mirroredWords: number[] = [];
   const desc = new Uint32Array(DESCRIPTOR_WORDS);
 
   let img = grey(raster);
@@ -176,9 +193,13 @@ export function extractKeypoints(raster: Raster, options: ExtractOptions = {}): 
       sizes.push(scale);
       angles.push(angle);
       for (let k = 0; k < DESCRIPTOR_WORDS; k++) words.push(desc[k]!);
+      if (withMirror) {
+        describe(blurred, w, c.x, c.y, angle, desc, 0, true);
+        for (let k = 0; k < DESCRIPTOR_WORDS; k++) mirroredWords.push(desc[k]!);
+      }
     }
   }
-  return {
+  const keypoints = {
     width: raster.width,
     height: raster.height,
     count: xs.length,
@@ -188,4 +209,5 @@ export function extractKeypoints(raster: Raster, options: ExtractOptions = {}): 
     angle: Float32Array.from(angles),
     descriptors: Uint32Array.from(words),
   };
+  return { keypoints, mirroredDescriptors: Uint32Array.from(mirroredWords) };
 }

@@ -25,6 +25,8 @@ export interface LocalHit extends Verification {
   /** Row id in upload_keypoints or bank_entry_keypoints. */
   id: number;
   votes: number;
+  /** Found by the query's mirrored keypoints: the upload is a mirror image of the stored one. */
+  mirrored?: true;
 }
 
 export interface LogoHit extends LogoVerification {
@@ -124,20 +126,21 @@ export class LocalIndexes {
     return out.sort((a, b) => b.inliers - a.inliers || a.id - b.id);
   }
 
-  async searchUploads(tenantId: string, query: KeypointSet, minInliers: number): Promise<LocalHit[]> {
-    return this.search('uploads', tenantId, query, minInliers);
+  /** With `mirrored` (the query's mirrored keypoints), a query that finds nothing is repeated with them. */
+  async searchUploads(tenantId: string, query: KeypointSet, minInliers: number, mirrored?: KeypointSet): Promise<LocalHit[]> {
+    return this.search('uploads', tenantId, query, minInliers, mirrored);
   }
 
-  async searchBanks(tenantId: string, query: KeypointSet, minInliers: number): Promise<LocalHit[]> {
-    return this.search('banks', tenantId, query, minInliers);
+  async searchBanks(tenantId: string, query: KeypointSet, minInliers: number, mirrored?: KeypointSet): Promise<LocalHit[]> {
+    return this.search('banks', tenantId, query, minInliers, mirrored);
   }
 
-  private async search(table: TableName, tenantId: string, query: KeypointSet, minInliers: number): Promise<LocalHit[]> {
+  private async search(table: TableName, tenantId: string, query: KeypointSet, minInliers: number, mirrored?: KeypointSet): Promise<LocalHit[]> {
     await this.start();
     await this.catchUp();
     const index = this.indexes.get(key(table, tenantId));
     if (!index) return [];
-    return verifyCandidates(index, query, minInliers);
+    return verifyCandidates(index, query, minInliers, mirrored);
   }
 
   private async pull(): Promise<void> {
@@ -168,8 +171,18 @@ export class LocalIndexes {
 
 const key = (index: IndexName, tenantId: string): string => `${index}:${tenantId}`;
 
-/** Vote, then verify the best-voted images; verified hits only, most inliers first. */
-export function verifyCandidates(index: DescriptorIndex, query: KeypointSet, minInliers: number): LocalHit[] {
+/**
+ * Vote, then verify the best-voted images; verified hits only, most inliers first. When that finds nothing
+ * and the query's `mirrored` keypoints are given, the same with them: a mirrored copy costs a second vote
+ * (~the first's time) only for uploads that match nothing directly.
+ */
+export function verifyCandidates(index: DescriptorIndex, query: KeypointSet, minInliers: number, mirrored?: KeypointSet): LocalHit[] {
+  const direct = verifyVoted(index, query, minInliers);
+  if (direct.length > 0 || !mirrored) return direct;
+  return verifyVoted(index, mirrored, minInliers).map((h) => ({ ...h, mirrored: true }));
+}
+
+function verifyVoted(index: DescriptorIndex, query: KeypointSet, minInliers: number): LocalHit[] {
   const out: LocalHit[] = [];
   for (const c of index.candidates(query, VERIFY_CANDIDATES, minInliers)) {
     const ref = index.get(c.id);

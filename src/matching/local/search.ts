@@ -26,10 +26,16 @@ export interface LocalScope {
   before?: string | undefined;
 }
 
-const evidence = (h: Verification): LocalNearUpload['local'] => ({ inliers: h.inliers, matches: h.matches, coverage: h.coverage });
+const evidence = (h: Verification & { mirrored?: true }): LocalNearUpload['local'] => ({
+  inliers: h.inliers,
+  matches: h.matches,
+  coverage: h.coverage,
+  ...(h.mirrored ? { mirrored: true } : {}),
+});
 
-export async function localNearUploads(scope: LocalScope, keypoints: KeypointSet): Promise<LocalNearUpload[]> {
-  const hits = await scope.local.indexes.searchUploads(scope.tenantId, keypoints, scope.local.minInliers);
+/** With `mirrored` (the upload's keypoints as its mirror image has them), mirror-image copies are found too. */
+export async function localNearUploads(scope: LocalScope, keypoints: KeypointSet, mirrored?: KeypointSet): Promise<LocalNearUpload[]> {
+  const hits = await scope.local.indexes.searchUploads(scope.tenantId, keypoints, scope.local.minInliers, mirrored);
   if (hits.length === 0) return [];
   const rows = await uploadsForKeypointHits(scope.db, scope.tenantId, hits.map((h) => h.id), scope.before);
   const byId = new Map(rows.map((r) => [Number(r.hash_id), r]));
@@ -49,9 +55,9 @@ export async function localNearUploads(scope: LocalScope, keypoints: KeypointSet
   return out;
 }
 
-export async function localBankMatches(scope: LocalScope, extractKeypoints: () => Promise<KeypointSet>): Promise<LocalBankMatch[]> {
+export async function localBankMatches(scope: LocalScope, extractKeypoints: () => Promise<KeypointSet>, extractMirrored?: () => Promise<KeypointSet>): Promise<LocalBankMatch[]> {
   if (!(await scope.local.indexes.hasBankImages(scope.tenantId))) return [];
-  const hits = await scope.local.indexes.searchBanks(scope.tenantId, await extractKeypoints(), scope.local.minInliers);
+  const hits = await scope.local.indexes.searchBanks(scope.tenantId, await extractKeypoints(), scope.local.minInliers, await extractMirrored?.());
   if (hits.length === 0) return [];
   const rows = await bankEntriesForKeypointHits(scope.db, scope.tenantId, hits.map((h) => h.id));
   const byId = new Map(rows.map((r) => [Number(r.hash_id), r]));

@@ -79,7 +79,7 @@ const matchBody = {
   properties: { pdq: pdqHex, quality: { type: 'integer', minimum: 0, maximum: 100 } },
 } as const;
 
-/** PDQ: distance and dihedral variant; local features: verified inliers of matches, coverage of the matched image. */
+/** PDQ: distance and dihedral variant; local features: verified inliers of matches, coverage of the matched image, whether it is mirrored. */
 const matcherEvidence = {
   matcher: { type: 'string', enum: ['pdq', 'local'] },
   distance: { type: 'integer' },
@@ -87,6 +87,7 @@ const matcherEvidence = {
   inliers: { type: 'integer' },
   matches: { type: 'integer' },
   coverage: { type: 'number' },
+  mirrored: { type: 'boolean' },
 } as const;
 
 const matchResponse = {

@@ -3,7 +3,7 @@ import sharp from 'sharp';
 import { describe, expect, it } from 'vitest';
 import { DEFAULT_LOCAL_MIN_INLIERS } from '../../../src/config/index.ts';
 import { mulberry32 } from '../../../src/fingerprint/keypoints/brief.ts';
-import { extractKeypoints, KEYPOINT_RASTER_SIDE, type KeypointSet } from '../../../src/fingerprint/keypoints/extract.ts';
+import { extractKeypoints, extractKeypointsAndMirror, KEYPOINT_RASTER_SIDE, type KeypointSet } from '../../../src/fingerprint/keypoints/extract.ts';
 import { decodeKeypoints, encodeKeypoints } from '../../../src/fingerprint/keypoints/format.ts';
 import { DescriptorIndex } from '../../../src/matching/local/descriptor-index.ts';
 import { verifyCandidates } from '../../../src/matching/local/indexes.ts';
@@ -119,5 +119,25 @@ describe('local features', () => {
     }
     // Past 8 descriptors per bucket of 2^14 keys the index re-keyed, and the score floor is in force.
     expect(index.size).toBeGreaterThan(500);
+  });
+
+  it('finds a mirrored heavy crop through the mirrored keypoints, which describe the points as the mirror image has them', async () => {
+    const original = photo('horses.jpg');
+    const index = new DescriptorIndex();
+    for (const [i, n] of ['dog.jpg', 'horses.jpg', 'kite.jpg'].entries()) index.add(i + 1, await keypoints(photo(n)));
+    const { width = 0, height = 0 } = await sharp(original).metadata();
+    const middle = { left: Math.round(width / 4), top: Math.round(height / 4), width: Math.round(width / 2), height: Math.round(height / 2) };
+    const raster = async (bytes: Buffer) => (await openMedia(bytes)).raster({ maxSide: KEYPOINT_RASTER_SIDE, channels: 1 });
+    const mirrored = extractKeypointsAndMirror(await raster(await sharp(original).flop().extract(middle).jpeg().toBuffer()));
+    expect(mirrored.keypoints.descriptors).toEqual(extractKeypoints(await raster(await sharp(original).flop().extract(middle).jpeg().toBuffer())).descriptors);
+    expect(verifyCandidates(index, mirrored.keypoints, DEFAULT_LOCAL_MIN_INLIERS)).toEqual([]);
+    const hits = verifyCandidates(index, mirrored.keypoints, DEFAULT_LOCAL_MIN_INLIERS, mirrored.mirrored);
+    expect(hits).toMatchObject([{ id: 2, mirrored: true }]);
+    expect(hits[0]!.inliers).toBeGreaterThanOrEqual(DEFAULT_LOCAL_MIN_INLIERS * 2);
+    // A copy that is not mirrored is found directly, and the mirrored set is not consulted.
+    const plain = extractKeypointsAndMirror(await raster(await sharp(original).extract(middle).jpeg().toBuffer()));
+    expect(verifyCandidates(index, plain.keypoints, DEFAULT_LOCAL_MIN_INLIERS, plain.mirrored).map((h) => [h.id, h.mirrored])).toEqual([[2, undefined]]);
+    const unrelated = extractKeypointsAndMirror(await raster(photo('scream.jpg')));
+    expect(verifyCandidates(index, unrelated.keypoints, DEFAULT_LOCAL_MIN_INLIERS, unrelated.mirrored)).toEqual([]);
   });
 });
