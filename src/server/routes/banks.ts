@@ -183,7 +183,7 @@ export function bankRoutes(app: FastifyInstance, ctx: ServerContext): void {
     {
       schema: {
         summary: 'Create a reference bank',
-        description: 'Kinds: `internet`, `stock`, `fraud` (matches are rejected by the default policy) and `allow` (a match clears the upload of dup/ref signals).',
+        description: 'Kinds: `internet`, `stock`, `fraud` (matches are rejected by the default policy), `allow` (a match clears the upload of dup/ref signals) and `logo` (a logo library: its images are searched for inside uploads, `copyright.logo`, review by default).',
         tags: ['banks'],
         security,
         body: {
