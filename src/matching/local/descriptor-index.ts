@@ -15,7 +15,7 @@
  * Memory: typed arrays only. Per descriptor 4 bytes per table (chained buckets: heads per key,
  * `next` per descriptor, so adding is O(1)) plus 6 bytes of owner; the keypoints themselves
  * (~48 bytes each) stay in their KeypointSet for verification. Per index 8 B per key and table:
- * 1 MB with 14-bit keys, 16 MB with 18-bit keys (from about 4 500 images).
+ * 1 MB with 14-bit keys, 4 MB with 16 (from about 280 images), 16 MB with 18 (from about 1 100).
  */
 import { popcount32 } from '../../fingerprint/bits.ts';
 import { DESCRIPTOR_WORDS } from '../../fingerprint/keypoints/brief.ts';
@@ -30,7 +30,7 @@ const REKEY_AT_BUCKET_MEAN = 8;
 /** A bucket holding more than this many times the average share of descriptors is skipped (see candidates). */
 const STOP_FACTOR = 4;
 /**
- * Descriptors further apart than this never vote: the distance verification's matcher accepts. Unrelated
+ * Descriptors further apart than this never vote: the largest distance verification's matcher accepts. Unrelated
  * descriptors that share a bucket are mostly further (biased bits make chance collisions common).
  */
 const HE_DISTANCE = 64;
