@@ -8,6 +8,7 @@ import { createApiKey, ensureTenant } from '../src/db/tenants.ts';
 import { buildServer } from '../src/server/app.ts';
 import { startWorkerProcesses } from '../src/jobs/worker-processes.ts';
 import { backendPids, CpuLedger } from './process-cpu.ts';
+import { countStatements } from './sql-count.ts';
 import { filesUnder, percentile, table } from './support.ts';
 
 export interface ApiLoadResult {
@@ -23,6 +24,8 @@ export interface ApiLoadResult {
   analysisMs: number;
   /** Mean time a job spent in the worker outside analysis (blob read, database, queue), ms. */
   workerOverheadMs: number;
+  /** SQL statements per upload the API process sent to PostgreSQL (server mode; worker processes not counted). */
+  statements: number | undefined;
   /** CPU per upload, ms, of: the API process (with its in-process workers), the worker processes, the PostgreSQL backends serving the database, and the load client. */
   cpu: { api: number; workers: number; database: number; client: number };
 }
@@ -74,10 +77,12 @@ export async function loadOnce(
     const workerPids = pool?.pids() ?? [];
     const databasePids = mode === 'server' ? await backendPids(tollgate.db) : [];
     ledger.mark([process.pid, ...workerPids, ...databasePids]);
+    const statementsSent = mode === 'server' ? countStatements() : undefined;
     const client = await runClient([address, key, String(uploads), String(concurrency), ...paths]);
     // Backends opened during the run count from zero; the pools keep them open, so they are still listed.
     const databaseAfter = mode === 'server' ? await backendPids(tollgate.db) : [];
     const perUpload = (ms: number) => ms / uploads;
+    const statements = statementsSent ? perUpload(statementsSent()) : undefined;
     const cpu = {
       api: perUpload(ledger.spent([process.pid])),
       workers: perUpload(ledger.spent(workerPids)),
@@ -95,6 +100,7 @@ export async function loadOnce(
       p50: percentile(latencies, 50),
       p99: percentile(latencies, 99),
       errors,
+      statements,
       analysisMs: analysisTotal / Math.max(1, jobs),
       workerOverheadMs: (jobTotal - analysisTotal) / Math.max(1, jobs),
       cpu,
@@ -167,7 +173,7 @@ export async function benchApi(databaseUrl: string | undefined, log: (line: stri
     results.push(await loadOnce('server', sets[0]!, paths, uploads, 16, databaseUrl, 0));
   }
   const markdown = table(
-    ['mode', 'detectors', 'uploads', 'clients', 'uploads/s', 'p50 ms', 'p99 ms', 'errors', 'server CPU ms/upload (API · workers · PostgreSQL)', 'client CPU ms/upload', 'analysis alone CPU ms/upload', 'pipeline overhead'],
+    ['mode', 'detectors', 'uploads', 'clients', 'uploads/s', 'p50 ms', 'p99 ms', 'errors', 'server CPU ms/upload (API · workers · PostgreSQL)', 'client CPU ms/upload', 'analysis alone CPU ms/upload', 'pipeline overhead', 'SQL statements/upload (API process)'],
     results.map((r) => [
       r.mode,
       r.detectors,
@@ -181,6 +187,7 @@ export async function benchApi(databaseUrl: string | undefined, log: (line: stri
       r.cpu.client.toFixed(1),
       baselines.get(r.detectors)!.toFixed(1),
       `${((100 * (serverCpuMs(r) - baselines.get(r.detectors)!)) / baselines.get(r.detectors)!).toFixed(1)} %`,
+      r.statements === undefined ? '—' : r.statements.toFixed(1),
     ]),
   );
   return { markdown, results };
