@@ -33,9 +33,21 @@ export interface OcrResult {
   ms: number;
 }
 
+/**
+ * A part of the picture to read a second time, closer: a normalised [x, y, width, height] box and how much
+ * larger than in the first pass to draw it. Faint semi-transparent lettering that the first pass missed or
+ * garbled is often read once it is bigger and its local contrast is evened out.
+ */
+export interface OcrRegion {
+  box: Box;
+  magnify: number;
+}
+
 export interface OcrService {
   read(view: MediaView, signal?: AbortSignal): Promise<OcrResult>;
-  readRaster(raster: Raster): Promise<OcrResult>;
+  readRaster(raster: Raster, signal?: AbortSignal): Promise<OcrResult>;
+  /** The regions of the same raster `read` used, each enlarged and contrast-equalised; boxes in whole-image coordinates. */
+  readCloser(view: MediaView, regions: readonly OcrRegion[], signal?: AbortSignal): Promise<OcrResult>;
 }
 
 /** What we use of `@gutenye/ocr-node` (its own typings declare `Promise<any>`). */
@@ -130,16 +142,19 @@ export class PaddleOcrService implements OcrService {
   }
 
   private async readView(view: MediaView, signal?: AbortSignal): Promise<OcrResult> {
-    if (view.info.kind === 'image') return this.readRaster(await view.raster({ maxSide: this.rasterSide }), signal);
+    const raster = await this.rasterOf(view);
+    return raster ? this.readRaster(raster, signal) : emptyResult();
+  }
+
+  private async rasterOf(view: MediaView): Promise<Raster | null> {
+    if (view.info.kind === 'image') return view.raster({ maxSide: this.rasterSide });
     const frames = await view.frames();
     const middle = frames[Math.floor(frames.length / 2)];
-    if (!middle) return { model: OCR_MODEL, lines: [], width: 0, height: 0, tiles: 0, ms: 0 };
-    return this.readRaster(await middle.raster({ maxSide: this.rasterSide }), signal);
+    return middle ? middle.raster({ maxSide: this.rasterSide }) : null;
   }
 
   async readRaster(raster: Raster, signal?: AbortSignal): Promise<OcrResult> {
     const started = performance.now();
-    const engine = await this.instance();
     const lines: OcrLine[] = [];
     const scale = Math.max(1, this.tileSide / Math.max(raster.width, raster.height));
     const xs = tileStarts(raster.width, this.tileSide);
@@ -147,22 +162,51 @@ export class PaddleOcrService implements OcrService {
     for (const top of ys) {
       for (const left of xs) {
         signal?.throwIfAborted();
-        const width = Math.min(this.tileSide, raster.width);
-        const height = Math.min(this.tileSide, raster.height);
-        const png = await sharp(raster.data, { raw: { width: raster.width, height: raster.height, channels: raster.channels } })
-          .extract({ left, top, width, height })
-          // Small images are enlarged to the tile size: the text detector misses lettering under ~15 px.
-          .resize({ width: Math.round(width * scale), height: Math.round(height * scale) })
-          .png({ compressionLevel: 0 })
-          .toBuffer();
-        const found = await this.serialised(() => engine.detect(png));
-        for (const line of found) {
-          const text = line.text.trim();
-          if (text) lines.push({ text, confidence: round3(line.mean), box: normalisedBox(line.box, 1 / scale, left, top, raster.width, raster.height) });
-        }
+        const piece = { left, top, width: Math.min(this.tileSide, raster.width), height: Math.min(this.tileSide, raster.height) };
+        // Small images are enlarged to the tile size: the text detector misses lettering under ~15 px.
+        lines.push(...(await this.readPiece(raster, piece, scale, false)));
       }
     }
     return { model: OCR_MODEL, lines, width: raster.width, height: raster.height, tiles: xs.length * ys.length, ms: Math.round(performance.now() - started) };
+  }
+
+  async readCloser(view: MediaView, regions: readonly OcrRegion[], signal?: AbortSignal): Promise<OcrResult> {
+    const started = performance.now();
+    const raster = await this.rasterOf(view);
+    if (!raster) return emptyResult();
+    const firstPassScale = Math.max(1, this.tileSide / Math.max(raster.width, raster.height));
+    const lines: OcrLine[] = [];
+    for (const region of regions) {
+      signal?.throwIfAborted();
+      const piece = pixelBox(region.box, raster.width, raster.height);
+      if (piece.width < 8 || piece.height < 8) continue;
+      // Never wider than two tiles: the detector's cost grows with the pixels it is given.
+      const scale = Math.min(firstPassScale * region.magnify, (2 * this.tileSide) / Math.max(piece.width, piece.height));
+      lines.push(...(await this.readPiece(raster, piece, scale, true)));
+    }
+    return { model: OCR_MODEL, lines, width: raster.width, height: raster.height, tiles: regions.length, ms: Math.round(performance.now() - started) };
+  }
+
+  /**
+   * One engine pass over a piece of the raster drawn `scale` times larger. `equalise` reads the luma after
+   * CLAHE: a white mark at 30 % opacity over a bright or busy background differs from it by a few grey
+   * levels, which local histogram equalisation stretches into legible strokes.
+   */
+  private async readPiece(raster: Raster, piece: PixelBox, scale: number, equalise: boolean): Promise<OcrLine[]> {
+    const engine = await this.instance();
+    let image = sharp(raster.data, { raw: { width: raster.width, height: raster.height, channels: raster.channels } })
+      .extract(piece)
+      // Closer reads enlarge 2–4×, where Lanczos rings around thin strokes; the first pass keeps sharp's default.
+      .resize({ width: Math.round(piece.width * scale), height: Math.round(piece.height * scale), ...(equalise ? { kernel: 'cubic' as const } : {}) });
+    if (equalise) image = sharp(await image.png({ compressionLevel: 0 }).toBuffer()).greyscale().clahe({ width: CLAHE_CELL, height: CLAHE_CELL, maxSlope: CLAHE_SLOPE });
+    const png = await image.png({ compressionLevel: 0 }).toBuffer();
+    const found = await this.serialised(() => engine.detect(png));
+    const lines: OcrLine[] = [];
+    for (const line of found) {
+      const text = line.text.trim();
+      if (text) lines.push({ text, confidence: round3(line.mean), box: normalisedBox(line.box, 1 / scale, piece.left, piece.top, raster.width, raster.height) });
+    }
+    return lines;
   }
 
   private serialised<T>(run: () => Promise<T>): Promise<T> {
@@ -170,6 +214,27 @@ export class PaddleOcrService implements OcrService {
     this.queue = job.catch(() => undefined);
     return job;
   }
+}
+
+interface PixelBox {
+  left: number;
+  top: number;
+  width: number;
+  height: number;
+}
+
+/** CLAHE cell side (px of the enlarged piece) and contrast limit: cells about two letters wide, slope capped so flat sky stays flat. */
+const CLAHE_CELL = 32;
+const CLAHE_SLOPE = 4;
+
+function pixelBox(box: Box, width: number, height: number): PixelBox {
+  const left = Math.max(0, Math.min(width - 1, Math.round(box[0] * width)));
+  const top = Math.max(0, Math.min(height - 1, Math.round(box[1] * height)));
+  return { left, top, width: Math.min(width - left, Math.round(box[2] * width)), height: Math.min(height - top, Math.round(box[3] * height)) };
+}
+
+function emptyResult(): OcrResult {
+  return { model: OCR_MODEL, lines: [], width: 0, height: 0, tiles: 0, ms: 0 };
 }
 
 function normalisedBox(points: number[][] | undefined, unscale: number, left: number, top: number, width: number, height: number): Box {

@@ -49,8 +49,44 @@ export function canonical(text: string): string {
   return normalise(text).replace(/rn/g, 'm').replace(/vv/g, 'w').replace(/[l1|]/g, 'i').replace(/0/g, 'o');
 }
 
+/**
+ * iStock's name is one letter before a common word, so that letter must be read as an "i", never folded from
+ * an "l" or "1": "LStockPhoto" is Alamy's credit line with its "y" cut off.
+ */
+const ONE_LETTER_BRANDS = new Set(['istock', 'istockphoto']);
+
+/** The alias and the text in the form they are compared in: `canonical`, or without the "l"/"1" → "i" fold for one-letter brands. */
+function compared(alias: string, text: string): { name: string; clean: string } {
+  if (!ONE_LETTER_BRANDS.has(alias)) return { name: canonical(alias), clean: canonical(text) };
+  const strict = (t: string): string => normalise(t).replace(/rn/g, 'm').replace(/vv/g, 'w').replace(/0/g, 'o');
+  return { name: strict(alias), clean: strict(text) };
+}
+
 /** Aliases that lose to any other agency found in the same text: "utterstock.com" is Shutterstock, not "stock.com". */
 const WEAK_ALIASES = new Set(['stockcom']);
+
+/**
+ * An alias with a stock phrase inside matches only exactly and never in part: "iStockphoto" less its "i"
+ * (or with one letter misread) is "Stock Photo", the end of every Alamy credit line.
+ */
+const STOCK_PHRASES = ['stockphoto'];
+
+function holdsStockPhrase(alias: string): boolean {
+  return STOCK_PHRASES.some((phrase) => alias.includes(phrase));
+}
+
+/** Generic words that follow a short brand in some names ("adobe" + "stock", "getty" + "images"). */
+const GENERIC_TAILS = ['stock', 'images'];
+
+/**
+ * Edits a read of this alias may have. A short brand followed by a generic word gets one at most, however
+ * long the whole name: two letters off in "adobe" leave any word that ends in "stock" ("tavore stock").
+ */
+function editsFor(alias: string): number {
+  if (holdsStockPhrase(alias)) return 0;
+  const tail = GENERIC_TAILS.find((t) => alias.endsWith(t) && alias.length - t.length <= 5);
+  return tail ? Math.min(1, allowedEdits(alias.length)) : allowedEdits(alias.length);
+}
 
 /**
  * Edits allowed for a name of this length. Short names must match exactly: one edit from "istock"
@@ -64,18 +100,25 @@ export function allowedEdits(length: number): number {
 }
 
 /**
- * Fewest edits (insert, delete, substitute) turning `pattern` into some substring of `text`
- * (Sellers' approximate substring matching), with where that substring ends.
+ * Digits the recogniser reads for a name's letters in watermark fonts ("4dobe 5tock"). Used one way only, a
+ * digit in the text standing for a letter of the name, so "ponds" still does not read as "pond5".
  */
-export function approximateSubstring(pattern: string, text: string): { edits: number; end: number } {
+const DIGIT_READS: Readonly<Record<string, string>> = { a: '4', b: '8', g: '6', s: '5' };
+
+/**
+ * Fewest edits (insert, delete, substitute) turning `pattern` into some substring of `text`
+ * (Sellers' approximate substring matching), with where that substring ends. With `digitReads`, a digit the
+ * recogniser reads for one of the pattern's letters costs nothing.
+ */
+export function approximateSubstring(pattern: string, text: string, digitReads = false): { edits: number; end: number } {
   const m = pattern.length;
   let previous = Array.from({ length: m + 1 }, (_, i) => i);
   let best = { edits: m, end: 0 };
   for (let j = 1; j <= text.length; j++) {
     const current = [0];
     for (let i = 1; i <= m; i++) {
-      const cost = pattern[i - 1] === text[j - 1] ? 0 : 1;
-      current.push(Math.min(previous[i - 1]! + cost, previous[i]! + 1, current[i - 1]! + 1));
+      const same = pattern[i - 1] === text[j - 1] || (digitReads && DIGIT_READS[pattern[i - 1]!] === text[j - 1]);
+      current.push(Math.min(previous[i - 1]! + (same ? 0 : 1), previous[i]! + 1, current[i - 1]! + 1));
     }
     if (current[m]! < best.edits) best = { edits: current[m]!, end: j };
     previous = current;
@@ -92,17 +135,16 @@ export interface AgencyMatch {
 
 /** The best agency named in `text`, if any name is within its allowed edits. */
 export function matchAgency(text: string): AgencyMatch | null {
-  const clean = canonical(text);
-  if (clean.length === 0) return null;
+  if (canonical(text).length === 0) return null;
   // Strong aliases before weak ones, then fewest edits, then the name that comes first ("iStock by Getty
   // Images" is iStock's mark), then the longest alias.
   let best: (AgencyMatch & { start: number; weak: boolean }) | null = null;
   for (const agency of STOCK_AGENCIES) {
     for (const alias of agency.aliases) {
-      const name = canonical(alias);
+      const { name, clean } = compared(alias, text);
       if (clean.length < name.length - allowedEdits(name.length)) continue;
-      const { edits, end } = approximateSubstring(name, clean);
-      if (edits > allowedEdits(alias.length)) continue;
+      const { edits, end } = approximateSubstring(name, clean, true);
+      if (edits > editsFor(alias)) continue;
       const start = end - name.length;
       const weak = WEAK_ALIASES.has(alias);
       const better =
@@ -145,7 +187,7 @@ export function matchFragments(texts: readonly string[], minLines = 3, minCovera
   let best: (AgencyMatch & { lines: number[]; coverage: number }) | null = null;
   for (const agency of STOCK_AGENCIES) {
     for (const alias of agency.aliases) {
-      if (alias.length < 6) continue;
+      if (alias.length < 6 || holdsStockPhrase(alias)) continue;
       const name = canonical(alias);
       const doubled = name + name;
       const covered = new Set<number>();
@@ -184,13 +226,30 @@ export function matchPartialLine(text: string): AgencyMatch | null {
   let best: AgencyMatch | null = null;
   for (const agency of STOCK_AGENCIES) {
     for (const alias of agency.aliases) {
-      const name = canonical(alias);
-      if (name.length < 5 || clean.length < 0.8 * name.length || clean.length > name.length + 1) continue;
-      const { edits } = approximateSubstring(clean, name);
+      const { name, clean: read } = compared(alias, text);
+      if (name.length < 5 || holdsStockPhrase(alias) || read.length < 0.8 * name.length || read.length > name.length + 1) continue;
+      const { edits } = approximateSubstring(read, name);
       // Names under 10 letters: one substituted letter at most ("istoek"), never a shorter word ("in stock" is not "bigstock").
-      const allowed = clean.length < 5 || name.length < 6 ? 0 : name.length >= 10 ? 2 : clean.length === name.length ? 1 : 0;
+      const allowed = read.length < 5 || name.length < 6 ? 0 : name.length >= 10 ? 2 : read.length === name.length ? 1 : 0;
       if (edits <= allowed && (!best || edits < best.edits)) best = { agency: agency.name, alias, edits: edits + 1 };
     }
   }
   return best;
 }
+
+/**
+ * A line that might be a garbled or cut-off agency name without matching one: the whole name two edits
+ * off ("N23KF" for "123RF"), or a piece of one ("ositp", "amstir"). Worth a closer read, not evidence.
+ */
+export function hintsAtAgency(text: string): boolean {
+  const clean = canonical(text);
+  if (clean.length < 3 || COMMON_PARTS.has(clean)) return false;
+  return STOCK_AGENCIES.some((agency) =>
+    agency.aliases.some((alias) => {
+      const name = canonical(alias);
+      if (Math.abs(name.length - clean.length) <= 2 && approximateSubstring(name, clean, true).edits <= 2) return true;
+      return clean.length <= name.length && approximateSubstring(clean, name).edits <= (clean.length >= 6 ? 1 : 0);
+    }),
+  );
+}
+

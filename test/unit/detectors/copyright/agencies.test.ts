@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { approximateSubstring, canonical, matchAgency, matchFragments, matchPartialLine, matchWholeLine } from '../../../../src/detectors/copyright/agencies.ts';
+import { approximateSubstring, canonical, hintsAtAgency, matchAgency, matchFragments, matchPartialLine, matchWholeLine } from '../../../../src/detectors/copyright/agencies.ts';
 
 describe('approximateSubstring', () => {
   it('counts the fewest edits to any part of the text', () => {
@@ -81,5 +81,40 @@ describe('matchAgency order', () => {
   it('prefers the name that comes first', () => {
     expect(matchAgency('iStock by Getty Images')?.agency).toBe('iStock');
     expect(matchAgency('Getty Images / iStockphoto')?.agency).toBe('Getty Images');
+  });
+
+  it('reads a cut-off "Alamy Stock Photo" as no agency rather than iStock', () => {
+    // Reads of the corner credit of a bookshelf photo at 50 % opacity (eval/copyright.ts).
+    for (const text of ['StockPhoto', 'tockPnoto', 'amy Stock Photo', 'LStockPhoto']) {
+      expect(matchAgency(text), text).toBeNull();
+      expect(matchPartialLine(text), text).toBeNull();
+    }
+    expect(matchFragments(['StockPhoto', 'tockPhoto', 'Stock Photo', 'ockPhoto'])).toBeNull();
+    expect(matchAgency('iStockphoto')?.agency).toBe('iStock');
+  });
+
+  it('takes digits read for letters of a name, one way only', () => {
+    // A faint Adobe Stock credit (eval/copyright.ts, corner at 30 %).
+    expect(matchAgency('4dobe-5tock#412345678')).toMatchObject({ agency: 'Adobe Stock', edits: 0 });
+    expect(matchAgency('ponds')).toBeNull();
+  });
+
+  it('allows a short brand before a generic word one edit at most', () => {
+    // A centred Shutterstock mark at 15 % over a soy sauce label, read in pieces: not "adobe stock" two letters off.
+    expect(matchAgency('shutt TAVORE stock')).toBeNull();
+    expect(matchAgency('Adobe 5tock')?.agency).toBe('Adobe Stock');
+    expect(matchAgency('Gety Images')?.agency).toBe('Getty Images');
+  });
+});
+
+describe('hintsAtAgency', () => {
+  it('asks for a closer read of garbled names and pieces of names', () => {
+    // First-pass reads of faint marks in eval/copyright.ts that named no agency.
+    for (const text of ['N23KF', '2BRF', 'ositp', 'amstir', 'shuter']) expect(hintsAtAgency(text), text).toBe(true);
+  });
+
+  it('not of ordinary lettering', () => {
+    // Lines read on the clean photos: labels, a notebook, a sign.
+    for (const text of ['Sevgili Dost,', 'CRAFT BEER', 'KIKKOMAN', 'Soy Sauce', 'complete:', 'stock', 'images']) expect(hintsAtAgency(text), text).toBe(false);
   });
 });

@@ -1,10 +1,10 @@
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, describe, expect, it, vi } from 'vitest';
-import { createWatermarkTextDetector, watermarkSignals } from '../../../../src/detectors/copyright/watermark-text.ts';
+import { createWatermarkTextDetector, readWatermarkText, watermarkSignals } from '../../../../src/detectors/copyright/watermark-text.ts';
 import { NO_LOOKUPS } from '../../../../src/detectors/types.ts';
 import { openMedia } from '../../../../src/media/open.ts';
-import { OCR_MODEL, PaddleOcrService, tileStarts, type OcrLine, type OcrResult } from '../../../../src/vision/ocr.ts';
+import { OCR_MODEL, PaddleOcrService, tileStarts, type OcrLine, type OcrRegion, type OcrResult, type OcrService } from '../../../../src/vision/ocr.ts';
 import { renderWatermark } from '../../../support/watermarks.ts';
 import { DATA, HAS_DATA, photo } from '../task/helpers.ts';
 
@@ -37,10 +37,49 @@ describe('watermarkSignals', () => {
   });
 
   it('runs whatever OCR service it is given', async () => {
-    const detector = createWatermarkTextDetector(() => ({ read: async () => result([line('alamy')]), readRaster: async () => result([]) }));
+    const detector = createWatermarkTextDetector(() => ({ read: async () => result([line('alamy')]), readRaster: async () => result([]), readCloser: async () => result([]) }));
     const view = await openMedia(readFileSync(photo('dog.jpg')));
     const signals = await detector.detect(view, { upload: { receivedAt: new Date() }, lookups: NO_LOOKUPS, abort: new AbortController().signal });
     expect(signals[0]?.evidence).toMatchObject({ agency: 'Alamy' });
+  });
+});
+
+describe('readWatermarkText', () => {
+  /** A fake OCR whose first pass reads `first` and whose closer pass reads `closer`, recording the regions asked for. */
+  const fake = (first: OcrLine[], closer: OcrLine[]) => {
+    const asked: OcrRegion[][] = [];
+    const service: OcrService = {
+      read: async () => result(first),
+      readRaster: async () => result(first),
+      readCloser: async (_view, regions) => {
+        asked.push([...regions]);
+        return result(closer);
+      },
+    };
+    return { service, asked };
+  };
+  const view = async () => openMedia(readFileSync(photo('dog.jpg')));
+
+  it('stops after the first pass when it names an agency', async () => {
+    const { service, asked } = fake([line('shutterstock')], [line('alamy')]);
+    expect((await readWatermarkText(service, await view())).lines.map((l) => l.text)).toEqual(['shutterstock']);
+    expect(asked).toEqual([]);
+  });
+
+  it('reads the credit band closer when the first pass saw nothing, and the whole picture too when it saw unmatched text', async () => {
+    const silent = fake([], [line('© 123RF.com', [0.6, 0.93, 0.35, 0.04])]);
+    const both = await readWatermarkText(silent.service, await view());
+    expect(watermarkSignals(both)[0]?.evidence).toMatchObject({ agency: '123RF' });
+    expect(silent.asked).toHaveLength(1);
+    expect(silent.asked[0]!.map((r) => r.box[1])).toEqual([0.9]);
+
+    const garbled = fake([line('N23KF')], [line('123RF')]);
+    const merged = await readWatermarkText(garbled.service, await view());
+    expect(merged.lines.map((l) => l.text)).toEqual(['N23KF', '123RF']);
+    expect(garbled.asked[0]!.map((r) => r.box)).toEqual([
+      [0, 0.9, 1, 0.1],
+      [0, 0, 1, 1],
+    ]);
   });
 });
 
@@ -85,9 +124,19 @@ describe.skipIf(!HAS_DATA)('copyright.watermark_text on real photos (PaddleOCR f
 
   it('finds nothing on clean photos, including one full of lettering', async () => {
     expect(await run(readFileSync(photo('dog.jpg')))).toEqual([]);
-    const beer = readFileSync(path.join(DATA, 'immich-test-assets/albums/text/craft-beer.jpg'));
-    const read = await service.read(await openMedia(beer));
-    expect(read.lines.length).toBeGreaterThan(0);
-    expect(watermarkSignals(read)).toEqual([]);
+    const beer = await openMedia(readFileSync(path.join(DATA, 'immich-test-assets/albums/text/craft-beer.jpg')));
+    expect((await service.read(beer)).lines.length).toBeGreaterThan(0);
+    expect(watermarkSignals(await readWatermarkText(service, beer))).toEqual([]);
+  });
+
+  it('reads a faint corner credit in the closer pass that the first pass does not see', async () => {
+    // 123RF's credit at 50 % over rock and grass (eval/copyright.ts); 800 px wide, so the credit is ~19 px high.
+    const marked = await openMedia(await renderWatermark(readFileSync(path.join(DATA, 'immich-test-assets/albums/nature/prairie_falcon.jpg')), '123RF', 'corner', 0.5));
+    expect(watermarkSignals(await service.read(marked))).toEqual([]);
+    const [signal] = await detector.detect(marked, { upload: { receivedAt: new Date() }, lookups: NO_LOOKUPS, abort: new AbortController().signal });
+    expect(signal).toMatchObject({ severity: 'high', evidence: { agency: '123RF' } });
+    const [x, y] = signal!.evidence!['box'] as number[];
+    expect(x).toBeGreaterThan(0.5);
+    expect(y).toBeGreaterThan(0.9);
   });
 });
