@@ -67,6 +67,20 @@ export const SYNTHETIC_LOGOS: readonly SyntheticLogo[] = [
   },
 ];
 
+const WORDS = ['ARDENT', 'belvo', 'CORAX', 'dunmore', 'ELSKA', 'fyrn', 'GALLO', 'hestia', 'IVORA', 'jolt', 'KESTRA', 'lune', 'MORRO', 'nexa'];
+const COLOURS = ['#c1121f', '#003049', '#669bbc', '#2a9d8f', '#e9c46a', '#6a4c93', '#1982c4'];
+
+/** Up to 14 more invented marks (a rounded square with a disc, and a word), to fill a larger logo library. */
+export function moreLogos(count: number): SyntheticLogo[] {
+  return WORDS.slice(0, count).map((word, i) => ({
+    name: word.toLowerCase(),
+    aspect: 2.2,
+    body:
+      `<rect x="${4 + i}" y="30" width="140" height="140" rx="${i * 5}" fill="${COLOURS[i % COLOURS.length]}"/><circle cx="74" cy="100" r="${30 + i * 2}" fill="#ffffff"/>` +
+      text(290, 125, 70, word, '#222222'),
+  }));
+}
+
 export function logoByName(name: string): SyntheticLogo {
   const logo = SYNTHETIC_LOGOS.find((l) => l.name === name);
   if (!logo) throw new Error(`no synthetic logo ${name}`);

@@ -20,6 +20,8 @@ import { verifyPair, type Verification } from './verify.ts';
 const VERIFY_CANDIDATES = 8;
 /** A tenant's logos verified one by one up to this many (tens of ms each); beyond it, the best-voted this many. */
 const LOGO_CANDIDATES = 16;
+/** Two logo boxes overlapping this much (of the smaller) are one place. */
+const SAME_PLACE_OVERLAP = 0.5;
 
 export interface LocalHit extends Verification {
   /** Row id in upload_keypoints or bank_entry_keypoints. */
@@ -115,15 +117,7 @@ export class LocalIndexes {
     await this.catchUp();
     const index = this.indexes.get(key('logos', tenantId));
     const logos = this.logos.get(tenantId);
-    if (!index || !logos) return [];
-    const ids = logos.length <= LOGO_CANDIDATES ? logos : index.candidates(query, LOGO_CANDIDATES, 1).map((c) => c.id);
-    const out: LogoHit[] = [];
-    for (const id of ids) {
-      const logo = index.get(id);
-      const v = logo ? verifyLogo(query, logo) : null;
-      if (v && v.inliers >= minInliers) out.push({ id, ...v });
-    }
-    return out.sort((a, b) => b.inliers - a.inliers || a.id - b.id);
+    return index && logos ? findLogos(index, logos, query, minInliers) : [];
   }
 
   /** With `mirrored` (the query's mirrored keypoints), a query that finds nothing is repeated with them. */
@@ -170,6 +164,32 @@ export class LocalIndexes {
 }
 
 const key = (index: IndexName, tenantId: string): string => `${index}:${tenantId}`;
+
+/**
+ * The logos of `ids` (all in `index`) found in the query: each verified when there are few, else the
+ * best-voted LOGO_CANDIDATES. Where several are found at one place, only the strongest is: wordmarks set in
+ * one typeface share letters, so a logo's text also verifies, more weakly, as other logos.
+ */
+export function findLogos(index: DescriptorIndex, ids: readonly number[], query: KeypointSet, minInliers: number): LogoHit[] {
+  const verified = ids.length <= LOGO_CANDIDATES ? ids : index.candidates(query, LOGO_CANDIDATES, 1).map((c) => c.id);
+  const hits: LogoHit[] = [];
+  for (const id of verified) {
+    const logo = index.get(id);
+    const v = logo ? verifyLogo(query, logo) : null;
+    if (v && v.inliers >= minInliers) hits.push({ id, ...v });
+  }
+  hits.sort((a, b) => b.inliers - a.inliers || a.id - b.id);
+  const kept: LogoHit[] = [];
+  for (const hit of hits) if (!kept.some((k) => overlapOfSmaller(k.box, hit.box) >= SAME_PLACE_OVERLAP)) kept.push(hit);
+  return kept;
+}
+
+/** Share of the smaller box inside the other one. */
+function overlapOfSmaller(a: LogoHit['box'], b: LogoHit['box']): number {
+  const w = Math.max(0, Math.min(a.x + a.width, b.x + b.width) - Math.max(a.x, b.x));
+  const h = Math.max(0, Math.min(a.y + a.height, b.y + b.height) - Math.max(a.y, b.y));
+  return (w * h) / Math.max(1e-9, Math.min(a.width * a.height, b.width * b.height));
+}
 
 /**
  * Vote, then verify the best-voted images; verified hits only, most inliers first. When that finds nothing
