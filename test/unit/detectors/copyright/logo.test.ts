@@ -5,11 +5,13 @@ import { referenceMatchDetector } from '../../../../src/detectors/dup/ref.ts';
 import type { BankMatch, DetectorContext, DetectorLookups, LogoMatch } from '../../../../src/detectors/types.ts';
 import type { KeypointSet } from '../../../../src/fingerprint/keypoints/extract.ts';
 import { LOGO_FRAME_SIDE, logoEntryKeypoints, logoQueryKeypoints } from '../../../../src/fingerprint/keypoints/logo.ts';
+import { DescriptorIndex } from '../../../../src/matching/local/descriptor-index.ts';
+import { findLogos } from '../../../../src/matching/local/indexes.ts';
 import { verifyLogo } from '../../../../src/matching/local/logo-verify.ts';
 import { LOGO_MIN_INLIERS } from '../../../../src/matching/local/search.ts';
 import { DEFAULT_MEDIA_LIMITS } from '../../../../src/media/limits.ts';
 import { openMedia } from '../../../../src/media/open.ts';
-import { logoByName, pasteLogo, renderLogoPng } from '../../../support/logos.ts';
+import { logoByName, moreLogos, pasteLogo, renderLogoPng, SYNTHETIC_LOGOS } from '../../../support/logos.ts';
 
 // A real photo (public domain, ../shared/data/object-photos) and an invented logo drawn with SVG.
 const KITE = readFileSync('../shared/data/object-photos/kite.jpg');
@@ -69,6 +71,19 @@ describe('logo search keypoints', () => {
 
     const clean = verifyLogo(await logoQueryKeypoints(await openMedia(KITE, DEFAULT_MEDIA_LIMITS)), logo);
     expect(clean?.inliers ?? 0).toBeLessThan(LOGO_MIN_INLIERS);
+  }, 60_000);
+});
+
+describe('a library of 20 logos', () => {
+  it('verifies the best-voted 16, finds the drawn logo and reports it once', async () => {
+    const logos = [...SYNTHETIC_LOGOS, ...moreLogos(14)];
+    const index = new DescriptorIndex();
+    for (const [i, logo] of logos.entries()) index.add(i + 1, await logoEntryKeypoints(await openMedia(await renderLogoPng(logo, 200), DEFAULT_MEDIA_LIMITS)));
+    const placed = await pasteLogo(KITE, NORVALE, PLACEMENT);
+    const query = await logoQueryKeypoints(await openMedia(placed.bytes, DEFAULT_MEDIA_LIMITS));
+    const found = findLogos(index, logos.map((_, i) => i + 1), query, LOGO_MIN_INLIERS);
+    expect(found.map((h) => logos[h.id - 1]!.name)).toEqual(['norvale']);
+    expect(findLogos(index, logos.map((_, i) => i + 1), await logoQueryKeypoints(await openMedia(KITE, DEFAULT_MEDIA_LIMITS)), LOGO_MIN_INLIERS)).toEqual([]);
   }, 60_000);
 });
 
