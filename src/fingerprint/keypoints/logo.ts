@@ -22,7 +22,7 @@ export const LOGO_QUERY_SIDE = 1536;
 export const LOGO_QUERY_KEYPOINTS = 6000;
 /** Longest side of the frame a logo entry's keypoint coordinates are expressed in. */
 export const LOGO_FRAME_SIDE = 256;
-/** Longest sides an entry is rendered at: from a logo ~4 % of a 1536-px upload's width to a fifth of it. */
+/** Longest sides an entry is rendered at: from a logo ~3 % of a 1536-px upload's width to a fifth of it. */
 const RENDER_SIDES = [48, 64, 88, 120, 160, 220, 300] as const;
 const KEYPOINTS_PER_RENDERING = 200;
 /** Flat-coloured logos have fewer, softer corners than photos; 20 (the photo default) misses the smallest renderings'. */
