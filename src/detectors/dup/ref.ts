@@ -22,6 +22,11 @@ const WHAT: Record<ReferenceKind, string> = {
   allow: 'allow-listed media',
 };
 
+/** Which bank entry matched, the same for either matcher. */
+function entryEvidence(m: (BankMatch | LocalBankMatch) & { bankKind: ReferenceKind }): Record<string, unknown> {
+  return { bank_id: m.bankId, bank: m.bankName, bank_kind: m.bankKind, entry_id: m.entryId, key: m.key, source_url: m.sourceUrl, source: m.source };
+}
+
 function toSignal(m: BankMatch & { bankKind: ReferenceKind }): Signal {
   const where = m.sourceUrl ?? m.source ?? m.key;
   return {
@@ -30,13 +35,7 @@ function toSignal(m: BankMatch & { bankKind: ReferenceKind }): Signal {
     severity: SEVERITY[m.bankKind],
     message: `matches ${WHAT[m.bankKind]} in bank "${m.bankName}" (${where})${m.variant === 'original' ? '' : `, as ${m.variant}`}, PDQ distance ${m.distance}`,
     evidence: {
-      bank_id: m.bankId,
-      bank: m.bankName,
-      bank_kind: m.bankKind,
-      entry_id: m.entryId,
-      key: m.key,
-      source_url: m.sourceUrl,
-      source: m.source,
+      ...entryEvidence(m),
       matcher: 'pdq',
       distance: m.distance,
       variant: m.variant,
@@ -53,13 +52,7 @@ function localSignal(m: LocalBankMatch & { bankKind: ReferenceKind }): Signal {
     severity: SEVERITY[m.bankKind],
     message: `contains ${WHAT[m.bankKind]} in bank "${m.bankName}" (${where}), cropped, rotated or pasted into other content: ${m.local.inliers} local features agree`,
     evidence: {
-      bank_id: m.bankId,
-      bank: m.bankName,
-      bank_kind: m.bankKind,
-      entry_id: m.entryId,
-      key: m.key,
-      source_url: m.sourceUrl,
-      source: m.source,
+      ...entryEvidence(m),
       matcher: 'local',
       inliers: m.local.inliers,
       matches: m.local.matches,
