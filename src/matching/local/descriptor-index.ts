@@ -21,6 +21,7 @@ import { popcount32 } from '../../fingerprint/bits.ts';
 import { DESCRIPTOR_WORDS } from '../../fingerprint/keypoints/brief.ts';
 import type { KeypointSet } from '../../fingerprint/keypoints/extract.ts';
 import { KEY_BITS_BY_TABLE } from './key-bits.ts';
+import { MATCH_MAX_DISTANCE } from './verify.ts';
 
 const TABLES = KEY_BITS_BY_TABLE.length;
 const MIN_KEY_BITS = 14;
@@ -33,7 +34,7 @@ const STOP_FACTOR = 4;
  * Descriptors further apart than this never vote: the largest distance verification's matcher accepts. Unrelated
  * descriptors that share a bucket are mostly further (biased bits make chance collisions common).
  */
-const HE_DISTANCE = 64;
+const HE_DISTANCE = MATCH_MAX_DISTANCE;
 /**
  * Every image collects some score by chance, more with the short keys of a small index. In a large index a
  * candidate must stand this many robust standard deviations (median absolute deviation × 1.4826) above the

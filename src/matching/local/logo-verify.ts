@@ -8,10 +8,8 @@
 import { popcount32 } from '../../fingerprint/bits.ts';
 import { DESCRIPTOR_WORDS } from '../../fingerprint/keypoints/brief.ts';
 import type { KeypointSet } from '../../fingerprint/keypoints/extract.ts';
-import { verifyMatches, type Verification } from './verify.ts';
+import { MATCH_MAX_DISTANCE, MATCH_RATIO, verifyMatches, type Verification } from './verify.ts';
 
-const MAX_DISTANCE = 64;
-const RATIO = 0.85;
 /** Entry keypoints closer than this share of the logo's longer side are one place described twice. */
 const SAME_PLACE = 0.03;
 /** Nearest neighbours kept per query descriptor: enough to find the best one at another place. */
@@ -60,7 +58,7 @@ export function matchLogoDescriptors(query: KeypointSet, logo: KeypointSet): Mat
       index[at] = r;
     }
     const best = index[0]!;
-    if (best < 0 || dist[0]! > MAX_DISTANCE) continue;
+    if (best < 0 || dist[0]! > MATCH_MAX_DISTANCE) continue;
     // The kept list holds no neighbour elsewhere: the next one is at least as far as the last kept.
     let second = dist[KEPT - 1]!;
     for (let k = 1; k < KEPT; k++) {
@@ -71,7 +69,7 @@ export function matchLogoDescriptors(query: KeypointSet, logo: KeypointSet): Mat
         break;
       }
     }
-    if (dist[0]! < RATIO * second) out.push({ q, r: best });
+    if (dist[0]! < MATCH_RATIO * second) out.push({ q, r: best });
   }
   return out;
 }

@@ -36,8 +36,13 @@ interface Match {
   r: number;
 }
 
+/** Largest descriptor distance (of 256 bits) a match may have; the index's votes use the same bound. */
+export const MATCH_MAX_DISTANCE = 64;
+/** Lowe's ratio test: the best neighbour must be this much closer than the second best. */
+export const MATCH_RATIO = 0.85;
+
 /** Ratio-test nearest neighbours of every query descriptor among the reference's, by brute force. */
-export function matchDescriptors(query: KeypointSet, ref: KeypointSet, maxDistance = 64, ratio = 0.85): Match[] {
+export function matchDescriptors(query: KeypointSet, ref: KeypointSet, maxDistance = MATCH_MAX_DISTANCE, ratio = MATCH_RATIO): Match[] {
   const out: Match[] = [];
   const qd = query.descriptors;
   const rd = ref.descriptors;
