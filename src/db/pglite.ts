@@ -22,6 +22,13 @@ export async function openPglite(dataDir?: string): Promise<Database> {
       await pg.exec(sql);
     },
     transaction: (work) => pg.transaction((tx) => work(wrap(tx))),
+    // In process there is no round trip to save: a transaction of the statements in order.
+    batch: (statements) =>
+      pg.transaction(async (tx) => {
+        const results: Row[][] = [];
+        for (const s of statements) results.push((await tx.query<Row>(s.sql, (s.params ?? []) as unknown[])).rows);
+        return results;
+      }),
     listen: async (channel, onPayload) => {
       const unsubscribe = await pg.listen(channel, onPayload);
       return async () => unsubscribe();

@@ -1,5 +1,6 @@
 import pg from 'pg';
 import type { Database, Queryable, Row } from './database.ts';
+import { PipelinedBatch, type WireStatement } from './pg-batch.ts';
 
 // int8 (counts, byte sizes) as JS numbers: our values stay far below 2^53.
 pg.types.setTypeParser(pg.types.builtins.INT8, (value: string) => Number(value));
@@ -40,6 +41,16 @@ export async function openPostgres(connectionString: string, poolSize = 10): Pro
       } catch (error) {
         await client.query('ROLLBACK').catch(() => undefined);
         throw error;
+      } finally {
+        client.release();
+      }
+    },
+    batch: async (list) => {
+      const client = await pool.connect();
+      try {
+        const batch = new PipelinedBatch(list.map((s) => statements.wire(s.sql, s.params ?? [])));
+        client.query(batch);
+        return await batch.done;
       } finally {
         client.release();
       }
@@ -92,11 +103,21 @@ class PreparedStatements {
   config(text: string, params: readonly unknown[]): pg.QueryConfig {
     const values = params as unknown[];
     if (values.length === 0) return { text, values };
+    const name = this.#nameOf(text);
+    return name ? { name, text, values } : { text, values };
+  }
+
+  /** A batch uses the extended protocol for every statement, so each can be named (one command each). */
+  wire(text: string, params: readonly unknown[]): WireStatement {
+    return { name: this.#nameOf(text), text, values: params };
+  }
+
+  #nameOf(text: string): string | undefined {
     let name = this.#names.get(text);
     if (!name && this.#names.size < MAX_PREPARED) {
       name = `tg${this.#names.size}`;
       this.#names.set(text, name);
     }
-    return name ? { name, text, values } : { text, values };
+    return name;
   }
 }

@@ -1,7 +1,7 @@
 import type { PriorUpload, Signal } from '../detectors/types.ts';
 import type { Verdict } from '../policy/evaluate.ts';
 import type { Scores } from '../policy/scores.ts';
-import { queryOne, type Queryable } from './database.ts';
+import { queryOne, type Queryable, type Statement } from './database.ts';
 import { newId } from './ids.ts';
 import { deviceParams, partyUpsertSql, taskParams, type DeviceReport } from './parties.ts';
 
@@ -53,8 +53,12 @@ export interface NewUpload {
   idempotencyKey?: string | undefined;
 }
 
-/** Inserts the upload with its parties in one statement; with an idempotency key a repeat returns the first upload instead. */
-export async function insertUpload(db: Queryable, u: NewUpload): Promise<{ row: UploadRow; created: boolean }> {
+/**
+ * The upload's INSERT, with its parties upserted in the same statement. It fails with a unique violation
+ * (`isIdempotencyConflict`) when the tenant already has an upload with this idempotency key, so a batch
+ * carrying it (and its job) rolls back whole; the caller then answers with `uploadByIdempotencyKey`.
+ */
+export function insertUploadStatement(u: NewUpload): Statement {
   const params: unknown[] = [u.id, u.tenantId, u.sha256, u.blobKey, u.bytes, u.fileName ?? null, u.declaredMime ?? null, u.clientIp ?? null, u.capturedAt ?? null, u.idempotencyKey ?? null];
   const next = (...values: unknown[]): string[] => values.map((v) => `$${params.push(v)}`);
   const parties: string[] = [];
@@ -68,19 +72,29 @@ export async function insertUpload(db: Queryable, u: NewUpload): Promise<{ row: 
     const [id, tenant, external, spec, givenAt, replace] = next(newId(), u.tenantId, ...taskParams(u.task.externalId, u.task.spec, u.task.givenAt)) as [string, string, string, string, string, string];
     parties.push(`task AS (${partyUpsertSql.task(id, tenant, external, spec, givenAt, replace)})`);
   }
-  const rows = await db.query<UploadRow>(
-    `${parties.length > 0 ? `WITH ${parties.join(', ')}` : ''}
+  return {
+    sql: `${parties.length > 0 ? `WITH ${parties.join(', ')}` : ''}
      INSERT INTO uploads (id, tenant_id, sha256, blob_key, bytes, file_name, declared_mime, contributor_id, device_id, task_id,
        client_ip, captured_at, idempotency_key)
      VALUES ($1, $2, $3, $4, $5, $6, $7, ${idOf('contributor', u.contributor !== undefined)}, ${idOf('device', u.device !== undefined)},
        ${idOf('task', u.task !== undefined)}, $8, $9, $10)
-     ON CONFLICT (tenant_id, idempotency_key) DO NOTHING
-     RETURNING *`,
+     RETURNING id, sha256`,
     params,
-  );
-  if (rows[0]) return { row: rows[0], created: true };
-  const existing = await queryOne<UploadRow>(db, 'SELECT * FROM uploads WHERE tenant_id = $1 AND idempotency_key = $2', [u.tenantId, u.idempotencyKey]);
-  return { row: existing!, created: false };
+  };
+}
+
+/** PostgreSQL's default name for the UNIQUE (tenant_id, idempotency_key) of migration 001. */
+const IDEMPOTENCY_CONSTRAINT = 'uploads_tenant_id_idempotency_key_key';
+
+/** True for the unique violation an INSERT of an upload with an already used idempotency key raises. */
+export function isIdempotencyConflict(error: unknown): boolean {
+  if (typeof error !== 'object' || error === null) return false;
+  const e = error as { code?: unknown; constraint?: unknown; message?: unknown };
+  return e.code === '23505' && (e.constraint === IDEMPOTENCY_CONSTRAINT || (typeof e.message === 'string' && e.message.includes(IDEMPOTENCY_CONSTRAINT)));
+}
+
+export async function uploadByIdempotencyKey(db: Queryable, tenantId: string, key: string): Promise<UploadRow | undefined> {
+  return queryOne<UploadRow>(db, 'SELECT * FROM uploads WHERE tenant_id = $1 AND idempotency_key = $2', [tenantId, key]);
 }
 
 export async function getUpload(db: Queryable, tenantId: string, id: string): Promise<UploadRow | undefined> {

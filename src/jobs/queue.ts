@@ -1,5 +1,9 @@
 import PgBoss from 'pg-boss';
-import { executorFor, type Database, type Queryable } from '../db/database.ts';
+import { executorFor, type Database, type Queryable, type SqlExecutor } from '../db/database.ts';
+
+function executorOf(via: Queryable | SqlExecutor): SqlExecutor {
+  return 'executeSql' in via ? via : executorFor(via);
+}
 
 export const QUEUES = {
   processUpload: 'upload-process',
@@ -86,21 +90,18 @@ export class JobQueue {
     await this.#boss.updateQueue(name, { name, ...options });
   }
 
-  /** Enqueues inside the caller's transaction when `tx` is given, so the job exists iff the row does. */
-  async enqueueUpload(uploadId: string, tx?: Queryable): Promise<void> {
-    await this.#boss.send(QUEUES.processUpload, { uploadId } satisfies UploadJob, {
-      singletonKey: uploadId,
-      ...(tx ? { db: executorFor(tx) } : {}),
-    });
-    if (!tx) this.wake(QUEUES.processUpload);
+  /**
+   * Enqueues through `via` when given (one of our transactions, or a RecordedStatements that rides in a
+   * batch), so the job exists iff the row does; the caller then wakes the queue after its commit.
+   */
+  async enqueueUpload(uploadId: string, via?: Queryable | SqlExecutor): Promise<void> {
+    await this.#boss.send(QUEUES.processUpload, { uploadId } satisfies UploadJob, { singletonKey: uploadId, ...(via ? { db: executorOf(via) } : {}) });
+    if (!via) this.wake(QUEUES.processUpload);
   }
 
-  async enqueueWebhook(deliveryId: string, tx?: Queryable): Promise<void> {
-    await this.#boss.send(QUEUES.deliverWebhook, { deliveryId } satisfies WebhookJob, {
-      singletonKey: deliveryId,
-      ...(tx ? { db: executorFor(tx) } : {}),
-    });
-    if (!tx) this.wake(QUEUES.deliverWebhook);
+  async enqueueWebhook(deliveryId: string, via?: Queryable | SqlExecutor): Promise<void> {
+    await this.#boss.send(QUEUES.deliverWebhook, { deliveryId } satisfies WebhookJob, { singletonKey: deliveryId, ...(via ? { db: executorOf(via) } : {}) });
+    if (!via) this.wake(QUEUES.deliverWebhook);
   }
 
   /** Starts `concurrency` pollers, each handling one job at a time; a throw means retry (with backoff). */

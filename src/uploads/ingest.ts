@@ -1,6 +1,6 @@
-import type { Database } from '../db/database.ts';
+import { RecordedStatements, type Database } from '../db/database.ts';
 import { newId } from '../db/ids.ts';
-import { insertUpload } from '../db/uploads.ts';
+import { insertUploadStatement, isIdempotencyConflict, uploadByIdempotencyKey } from '../db/uploads.ts';
 import type { BlobStore } from '../blobs/index.ts';
 import { QUEUES, type JobQueue } from '../jobs/queue.ts';
 import type { UploadFields } from './fields.ts';
@@ -26,32 +26,42 @@ export interface IngestResult {
 
 /**
  * Store → record → enqueue. The blob is written first (content-addressed, so a retry rewrites nothing);
- * the upload row and its job commit in one transaction, so a crash at any point leaves either nothing
- * to lose or a row whose job will run. A caller that listens for the verdict chooses the id beforehand.
+ * the upload row and its job then commit together in one round trip (`Database.batch`), so a crash at
+ * any point leaves either nothing to lose or a row whose job will run. A caller that listens for the
+ * verdict chooses the id beforehand.
  */
 export async function ingestUpload(deps: IngestDeps, tenantId: string, blob: StoredBlob, fields: UploadFields, uploadId = newId()): Promise<IngestResult> {
-  const result = await deps.db.transaction(async (tx) => {
-    const { row, created } = await insertUpload(tx, {
-      id: uploadId,
-      tenantId,
-      sha256: blob.sha256,
-      blobKey: blob.key,
-      bytes: blob.bytes,
-      fileName: fields.file_name,
-      contributor: fields.contributor_id,
-      device: fields.device,
-      task: fields.task_id
-        ? { externalId: fields.task_id, spec: fields.task?.spec, givenAt: fields.task?.given_at ? new Date(fields.task.given_at) : undefined }
-        : undefined,
-      clientIp: fields.client_ip,
-      capturedAt: fields.captured_at ? new Date(fields.captured_at) : undefined,
-      idempotencyKey: fields.idempotency_key,
-    });
-    if (created) await deps.queue.enqueueUpload(row.id, tx);
-    return { uploadId: row.id, sha256: row.sha256, created };
+  const insert = insertUploadStatement({
+    id: uploadId,
+    tenantId,
+    sha256: blob.sha256,
+    blobKey: blob.key,
+    bytes: blob.bytes,
+    fileName: fields.file_name,
+    contributor: fields.contributor_id,
+    device: fields.device,
+    task: fields.task_id
+      ? { externalId: fields.task_id, spec: fields.task?.spec, givenAt: fields.task?.given_at ? new Date(fields.task.given_at) : undefined }
+      : undefined,
+    clientIp: fields.client_ip,
+    capturedAt: fields.captured_at ? new Date(fields.captured_at) : undefined,
+    idempotencyKey: fields.idempotency_key,
   });
+  const recorded = new RecordedStatements();
+  const job = deps.queue.enqueueUpload(uploadId, recorded);
+  try {
+    await recorded.runWith(deps.db, [insert]);
+    await job;
+  } catch (error) {
+    await job.catch(() => undefined);
+    if (!fields.idempotency_key || !isIdempotencyConflict(error)) throw error;
+    // A repeat of an earlier request: nothing of this one was committed; answer with the first upload.
+    const first = await uploadByIdempotencyKey(deps.db, tenantId, fields.idempotency_key);
+    if (!first) throw error;
+    return { uploadId: first.id, sha256: first.sha256, created: false };
+  }
   deps.queue.wake(QUEUES.processUpload);
-  return result;
+  return { uploadId, sha256: blob.sha256, created: true };
 }
 
 /** Convenience for callers holding the bytes (CLI scan, tests). */

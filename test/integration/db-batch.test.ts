@@ -1,0 +1,85 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import PgBoss from 'pg-boss';
+import { RecordedStatements, type Database } from '../../src/db/database.ts';
+import { BACKENDS, type TestDatabase } from '../support/databases.ts';
+
+describe.each(BACKENDS)('Database.batch on $name', (backend) => {
+  let handle: TestDatabase;
+  let db: Database;
+  beforeAll(async () => {
+    handle = await backend.open();
+    db = handle.db;
+    await db.exec('CREATE TABLE batch_t (id int PRIMARY KEY, label text, at timestamptz, doc jsonb)');
+  });
+  afterAll(() => handle.drop());
+
+  it('returns each statement’s rows, in order, with values converted both ways', async () => {
+    const at = new Date('2026-01-02T03:04:05.000Z');
+    const [inserted, none, read] = await db.batch([
+      { sql: 'INSERT INTO batch_t (id, label, at, doc) VALUES ($1, $2, $3, $4) RETURNING id', params: [1, 'one', at, JSON.stringify({ a: [1, 2] })] },
+      { sql: "UPDATE batch_t SET label = 'uno' WHERE id = $1", params: [1] },
+      { sql: 'SELECT id, label, at, doc, NULL::text AS nothing, 9007199254740::int8 AS big FROM batch_t WHERE id = $1', params: [1] },
+    ]);
+    expect(inserted).toEqual([{ id: 1 }]);
+    expect(none).toEqual([]);
+    expect(read).toEqual([{ id: 1, label: 'uno', at, doc: { a: [1, 2] }, nothing: null, big: 9007199254740 }]);
+  });
+
+  it('commits all or nothing: a failing statement rolls back the ones before it and skips the rest', async () => {
+    await expect(
+      db.batch([
+        { sql: 'INSERT INTO batch_t (id, label) VALUES ($1, $2)', params: [2, 'two'] },
+        { sql: 'INSERT INTO batch_t (id, label) VALUES ($1, $2)', params: [1, 'duplicate key'] },
+        { sql: 'INSERT INTO batch_t (id, label) VALUES ($1, $2)', params: [3, 'three'] },
+      ]),
+    ).rejects.toThrow(/duplicate key/);
+    expect(await db.query('SELECT id FROM batch_t ORDER BY id')).toEqual([{ id: 1 }]);
+  });
+
+  it('keeps working after a failure, with the same statements prepared again or reused', async () => {
+    for (let i = 10; i < 40; i++) {
+      const statements = [
+        { sql: 'INSERT INTO batch_t (id, label) VALUES ($1, $2)', params: [i, `n${i}`] },
+        { sql: 'SELECT count(*)::int AS n FROM batch_t WHERE id >= $1', params: [10] },
+      ];
+      if (i % 7 === 0) statements.unshift({ sql: 'SELECT 1 / $1::int AS boom', params: [0] });
+      const run = db.batch(statements);
+      if (i % 7 === 0) await expect(run).rejects.toThrow(/division by zero/);
+      else expect((await run)[1]).toEqual([{ n: (await db.query<{ n: number }>('SELECT count(*)::int AS n FROM batch_t WHERE id >= 10'))[0]!.n }]);
+    }
+    expect(await db.query('SELECT count(*)::int AS n FROM batch_t WHERE id >= 10')).toEqual([{ n: 30 - 4 }]);
+  });
+
+  it('runs concurrent batches on separate connections without mixing their results', async () => {
+    const runs = Array.from({ length: 20 }, (_, i) =>
+      db.batch([
+        { sql: 'SELECT $1::int AS k', params: [i] },
+        { sql: 'SELECT $1::text AS s', params: [`s${i}`] },
+      ]),
+    );
+    const results = await Promise.all(runs);
+    results.forEach((r, i) => expect(r).toEqual([[{ k: i }], [{ s: `s${i}` }]]));
+  });
+
+  it('carries pg-boss statements recorded from send(), committed with ours', async () => {
+    const boss = new PgBoss({ db: db.sqlExecutor(), schema: 'pgboss' });
+    await boss.start();
+    await boss.createQueue('batch-q');
+    const recorded = new RecordedStatements();
+    const sent = boss.send('batch-q', { n: 1 }, { db: recorded });
+    expect(recorded.count).toBe(1);
+    const [ours] = await recorded.runWith(db, [{ sql: 'INSERT INTO batch_t (id, label) VALUES ($1, $2) RETURNING label', params: [100, 'with job'] }]);
+    expect(ours).toEqual([{ label: 'with job' }]);
+    const jobId = await sent;
+    expect(typeof jobId).toBe('string');
+    expect((await boss.getJobById('batch-q', jobId!))?.data).toEqual({ n: 1 });
+
+    // A failing batch fails pg-boss's promise too, and leaves no job behind.
+    const failing = new RecordedStatements();
+    const lost = boss.send('batch-q', { n: 2 }, { db: failing });
+    await expect(failing.runWith(db, [{ sql: 'INSERT INTO batch_t (id) VALUES ($1)', params: [100] }])).rejects.toThrow(/duplicate key/);
+    await expect(lost).rejects.toThrow(/duplicate key/);
+    expect(await boss.getQueueSize('batch-q')).toBe(1);
+    await boss.stop({ graceful: false, close: false, wait: true });
+  });
+});
