@@ -1,7 +1,7 @@
 import type { PriorUpload, Signal } from '../detectors/types.ts';
 import type { Verdict } from '../policy/evaluate.ts';
 import type { Scores } from '../policy/scores.ts';
-import { queryOne, type Queryable, type Statement } from './database.ts';
+import { queryOne, type Database, type Queryable, type Row, type Statement } from './database.ts';
 import { newId } from './ids.ts';
 import { deviceParams, partyUpsertSql, taskParams, type DeviceReport } from './parties.ts';
 
@@ -112,17 +112,35 @@ export interface ClaimedUpload extends UploadRow {
 }
 
 /**
- * Claims an upload for processing in one round trip: counts the attempt and returns the row, or
- * `undefined` when the upload does not exist or already has a verdict (nothing left to do).
+ * Claims a received (or interrupted) upload for processing, unless it already has a verdict, and in the
+ * same round trip reads the earlier uploads with the same bytes that `dup.exact` asks for. Returns
+ * undefined when there is nothing to process.
  */
-export async function markProcessing(db: Queryable, id: string): Promise<ClaimedUpload | undefined> {
-  return queryOne<ClaimedUpload>(
-    db,
-    `UPDATE uploads SET status = 'processing', attempts = attempts + 1
-      WHERE id = $1 AND status IN ('received', 'processing') AND NOT EXISTS (SELECT 1 FROM verdicts WHERE upload_id = $1)
-      RETURNING *, (SELECT webhook_url IS NOT NULL FROM tenants WHERE tenants.id = uploads.tenant_id) AS tenant_has_webhook`,
-    [id],
-  );
+export async function claimUpload(db: Database, id: string): Promise<{ upload: ClaimedUpload; sameBytes: PriorUpload[] } | undefined> {
+  const [claimed = [], sameBytes = []] = await db.batch([
+    {
+      sql: `UPDATE uploads SET status = 'processing', attempts = attempts + 1
+             WHERE id = $1 AND status IN ('received', 'processing') AND NOT EXISTS (SELECT 1 FROM verdicts WHERE upload_id = $1)
+             RETURNING *, (SELECT webhook_url IS NOT NULL FROM tenants WHERE tenants.id = uploads.tenant_id) AS tenant_has_webhook`,
+      params: [id],
+    },
+    {
+      sql: `SELECT u.id, u.contributor_id, u.received_at, v.decision
+              FROM uploads self JOIN uploads u ON u.tenant_id = self.tenant_id AND u.sha256 = self.sha256
+              LEFT JOIN verdicts v ON v.upload_id = u.id
+             WHERE self.id = $1 AND u.id <> self.id
+               AND (u.received_at < self.received_at OR (u.received_at = self.received_at AND u.id < self.id))
+             ORDER BY u.received_at, u.id LIMIT 50`,
+      params: [id],
+    },
+  ]);
+  const upload = claimed[0] as ClaimedUpload | undefined;
+  return upload ? { upload, sameBytes: sameBytes.map(toPriorUpload) } : undefined;
+}
+
+function toPriorUpload(row: Row): PriorUpload {
+  const r = row as { id: string; contributor_id: string | null; received_at: Date; decision: string | null };
+  return { uploadId: r.id, contributorId: r.contributor_id, receivedAt: new Date(r.received_at), decision: r.decision };
 }
 
 export interface UploadResult {

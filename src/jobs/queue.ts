@@ -1,5 +1,6 @@
 import PgBoss from 'pg-boss';
-import { executorFor, type Database, type Queryable, type SqlExecutor } from '../db/database.ts';
+import { executorFor, RecordedStatements, type Database, type Queryable, type SqlExecutor } from '../db/database.ts';
+import { JobLoop, type JobInfo } from './loop.ts';
 
 function executorOf(via: Queryable | SqlExecutor): SqlExecutor {
   return 'executeSql' in via ? via : executorFor(via);
@@ -13,12 +14,6 @@ export const QUEUES = {
 } as const;
 
 export type QueueName = (typeof QUEUES)[keyof typeof QUEUES];
-
-/** One pg-boss poller of this process. */
-interface Poller {
-  id: string;
-  busy: boolean;
-}
 
 export interface QueueOptions {
   retries: number;
@@ -37,12 +32,7 @@ export const DEFAULT_QUEUE_OPTIONS: QueueOptions = {
   maintenanceIntervalSeconds: 30,
 };
 
-export interface JobInfo<T> {
-  id: string;
-  data: T;
-  retryCount: number;
-  retryLimit: number;
-}
+export type { JobInfo } from './loop.ts';
 
 export interface UploadJob {
   uploadId: string;
@@ -55,9 +45,11 @@ export interface WebhookJob {
 export class JobQueue {
   readonly #boss: PgBoss;
   readonly #options: QueueOptions;
-  readonly #pollers = new Map<QueueName, Poller[]>();
+  readonly #loops = new Map<QueueName, JobLoop<object>>();
+  readonly #db: Database;
 
   constructor(db: Database, options: Partial<QueueOptions> = {}) {
+    this.#db = db;
     this.#options = { ...DEFAULT_QUEUE_OPTIONS, ...options };
     this.#boss = new PgBoss({
       db: db.sqlExecutor(),
@@ -104,31 +96,30 @@ export class JobQueue {
     if (!via) this.wake(QUEUES.deliverWebhook);
   }
 
-  /** Starts `concurrency` pollers, each handling one job at a time; a throw means retry (with backoff). */
+  /**
+   * Handles the queue's jobs, `concurrency` at a time (src/jobs/loop.ts); a throw means retry (with
+   * backoff). One consumer per queue and process.
+   */
   async work<T extends object>(queue: QueueName, concurrency: number, handler: (job: JobInfo<T>) => Promise<void>): Promise<void> {
-    const pollers = this.#pollers.get(queue) ?? [];
-    this.#pollers.set(queue, pollers);
-    for (let i = 0; i < concurrency; i++) {
-      const poller: Poller = { id: '', busy: false };
-      pollers.push(poller);
-      poller.id = await this.#boss.work<T>(
-        queue,
-        { batchSize: 1, includeMetadata: true, pollingIntervalSeconds: this.#options.pollingIntervalSeconds },
-        async (jobs) => {
-          poller.busy = true;
-          try {
-            for (const job of jobs) {
-              await handler({ id: job.id, data: job.data, retryCount: job.retryCount, retryLimit: job.retryLimit });
-            }
-          } finally {
-            poller.busy = false;
-            // Fetch again at once: while there is work a poller drains the queue instead of sleeping a
-            // polling interval between jobs (other processes' enqueues never wake this one).
-            if (poller.id) this.#boss.notifyWorker(poller.id);
-          }
-        },
-      );
-    }
+    if (this.#loops.has(queue)) throw new Error(`queue ${queue} already has a consumer in this process`);
+    const loop = new JobLoop<T>(
+      this.#boss,
+      { queue, concurrency, prefetch: concurrency, pollingIntervalMs: this.#options.pollingIntervalSeconds * 1000 },
+      handler,
+      (error) => process.emitWarning(`queue ${queue}: ${error.message}`),
+      (name, ids) => this.#release(name, ids),
+    );
+    this.#loops.set(queue, loop as unknown as JobLoop<object>);
+    loop.start();
+  }
+
+  /** Cancel then resume in one transaction: the jobs are 'created' again with their retry counts untouched. */
+  async #release(queue: string, ids: string[]): Promise<void> {
+    const recorded = new RecordedStatements();
+    const cancelled = this.#boss.cancel(queue, ids, { db: recorded });
+    const resumed = this.#boss.resume(queue, ids, { db: recorded });
+    await recorded.runWith(this.#db, []);
+    await Promise.all([cancelled, resumed]);
   }
 
   /** Job counts by state, for /metrics and progress displays. */
@@ -137,16 +128,13 @@ export class JobQueue {
   }
 
   async stop(graceful = true): Promise<void> {
+    await Promise.all([...this.#loops.values()].map((loop) => loop.stop(graceful ? 10_000 : 0)));
+    this.#loops.clear();
     await this.#boss.stop({ graceful, wait: true, close: false, timeout: 10_000 });
   }
 
-  /**
-   * A job was committed to `queue`: one idle poller of this process fetches it now instead of at its next
-   * poll. Busy pollers need no wake-up, they fetch again as soon as their job is done.
-   */
+  /** A job was committed to `queue`: this process's consumer fetches it now instead of at its next poll. */
   wake(queue: QueueName): void {
-    const idle = this.#pollers.get(queue)?.find((poller) => !poller.busy && poller.id);
-    if (idle) this.#boss.notifyWorker(idle.id);
+    this.#loops.get(queue)?.wake();
   }
-
 }

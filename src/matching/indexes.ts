@@ -12,7 +12,7 @@ import type { Database } from '../db/database.ts';
 import { hexToWords } from '../fingerprint/bits.ts';
 import { HammingIndex } from '../fingerprint/mih.ts';
 import { PDQ_MIN_QUALITY } from '../fingerprint/pdq.ts';
-import { pullRows, TableFollower } from './follower.ts';
+import { pullRows, TableFollower, type FollowedTable } from './follower.ts';
 import { Watermark } from './watermark.ts';
 
 
@@ -115,13 +115,14 @@ export class MatchIndexes {
     return searchAll(this.indexes.get(bankKey(tenantId)), hashes, radius);
   }
 
-  private async pull(): Promise<void> {
-    await this.pullTable('uploads');
-    await this.pullTable('banks');
-  }
-
-  private pullTable(table: TableName): Promise<void> {
-    return pullRows<HashRow>(this.db, TABLES[table].sql, this.marks[table], this.batch, (rows) => this.addRows(table, rows));
+  private pull(): Promise<void> {
+    const followed = (table: TableName): FollowedTable<HashRow> => ({
+      select: TABLES[table].sql,
+      mark: this.marks[table],
+      batch: this.batch,
+      add: (rows) => this.addRows(table, rows),
+    });
+    return pullRows(this.db, [followed('uploads'), followed('banks')]);
   }
 
   private addRows(table: TableName, rows: readonly HashRow[]): void {

@@ -9,7 +9,7 @@
  * is `review`; a webhook delivery when the tenant (or the deployment) has a webhook URL; and the
  * NOTIFYs that wake waiting requests and other processes' indexes.
  */
-import type { Queryable } from '../db/database.ts';
+import type { Queryable, Row, Statement } from '../db/database.ts';
 import { newId } from '../db/ids.ts';
 import type { UploadResult } from '../db/uploads.ts';
 import { HASHES_CHANNEL } from '../matching/follower.ts';
@@ -57,21 +57,34 @@ const STATEMENT = `WITH verdict AS (
          CASE WHEN EXISTS (SELECT 1 FROM hashes) THEN pg_notify('${HASHES_CHANNEL}', 'uploads') END AS hashes_notified
     FROM verdict`;
 
+/** The verdict commit as a statement, for a batch that completes the upload's job with it. */
+export function commitVerdictStatement(r: UploadResult, parts: CommitParts): Statement {
+  return {
+    sql: STATEMENT,
+    params: [
+      r.uploadId, r.tenantId, r.verdict.decision, JSON.stringify(r.verdict.reasons), JSON.stringify(r.scores ?? {}), r.verdict.policy_version,
+      JSON.stringify(r.signals.map((s) => ({ ...s, evidence: s.evidence ?? null }))),
+      r.status, r.media?.mime ?? null, r.media?.kind ?? null, r.media?.width ?? null, r.media?.height ?? null,
+      r.media?.durationS ?? null, r.error?.code ?? null, r.error?.message ?? null,
+      r.fingerprints ? JSON.stringify(r.fingerprints) : null, r.scores ? JSON.stringify(r.scores) : null,
+      JSON.stringify(hashRowsOf(r.media?.kind, r.fingerprints)),
+      newId(), parts.reviewPriority ?? null,
+      newId(), parts.delivery ? JSON.stringify({ event: 'upload.verdict', ...parts.delivery.payload }) : null, parts.delivery?.fallbackUrl ?? null,
+      parts.verdictChannel, parts.verdictNotice,
+    ],
+  };
+}
+
+/** What the statement's rows mean: no row when another run had already recorded a verdict. */
+export function commitOutcome(rows: readonly Row[]): { recorded: boolean; deliveryId: string | null } {
+  return { recorded: rows.length > 0, deliveryId: (rows[0]?.['delivery_id'] as string | null | undefined) ?? null };
+}
+
 /**
  * Writes the result. Returns `{ recorded: false }` when another run had already recorded a verdict,
  * and the delivery id to enqueue when a webhook delivery was recorded.
  */
 export async function commitVerdict(db: Queryable, r: UploadResult, parts: CommitParts): Promise<{ recorded: boolean; deliveryId: string | null }> {
-  const rows = await db.query<{ delivery_id: string | null }>(STATEMENT, [
-    r.uploadId, r.tenantId, r.verdict.decision, JSON.stringify(r.verdict.reasons), JSON.stringify(r.scores ?? {}), r.verdict.policy_version,
-    JSON.stringify(r.signals.map((s) => ({ ...s, evidence: s.evidence ?? null }))),
-    r.status, r.media?.mime ?? null, r.media?.kind ?? null, r.media?.width ?? null, r.media?.height ?? null,
-    r.media?.durationS ?? null, r.error?.code ?? null, r.error?.message ?? null,
-    r.fingerprints ? JSON.stringify(r.fingerprints) : null, r.scores ? JSON.stringify(r.scores) : null,
-    JSON.stringify(hashRowsOf(r.media?.kind, r.fingerprints)),
-    newId(), parts.reviewPriority ?? null,
-    newId(), parts.delivery ? JSON.stringify({ event: 'upload.verdict', ...parts.delivery.payload }) : null, parts.delivery?.fallbackUrl ?? null,
-    parts.verdictChannel, parts.verdictNotice,
-  ]);
-  return { recorded: rows.length > 0, deliveryId: rows[0]?.delivery_id ?? null };
+  const { sql, params } = commitVerdictStatement(r, parts);
+  return commitOutcome(await db.query(sql, params));
 }

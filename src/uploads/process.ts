@@ -1,5 +1,6 @@
-import { queryOne, type Database } from '../db/database.ts';
-import { getUploadById, markProcessing, type UploadResult, type UploadRow } from '../db/uploads.ts';
+import { executorFor, queryOne, RecordedStatements, type Database } from '../db/database.ts';
+import { claimUpload, getUploadById, type UploadResult, type UploadRow } from '../db/uploads.ts';
+import type { JobInfo } from '../jobs/loop.ts';
 import type { BlobStore } from '../blobs/index.ts';
 import { QUEUES, type JobQueue } from '../jobs/queue.ts';
 import type { UploadFacts } from '../detectors/types.ts';
@@ -9,7 +10,7 @@ import type { MatchIndexes } from '../matching/indexes.ts';
 import { keypointsToStore, withKeypoints } from '../matching/fingerprints.ts';
 import { recordUploadKeypoints } from '../matching/local/store.ts';
 import type { LocalMatching } from '../matching/local/search.ts';
-import { commitVerdict, type CommitParts } from './commit.ts';
+import { commitOutcome, commitVerdict, commitVerdictStatement, type CommitParts } from './commit.ts';
 import { storeLookups } from './lookups.ts';
 
 export const VERDICT_CHANNEL = 'tollgate_verdict';
@@ -44,6 +45,9 @@ export interface ProcessDeps {
   local?: LocalMatching;
 }
 
+/** The queue job an upload is processed for: its completion commits with the verdict. */
+export type QueuedJob = Pick<JobInfo<unknown>, 'completeVia'>;
+
 export interface ProcessOutcome {
   outcome: 'decided' | 'already_decided' | 'missing';
   /** Time spent decoding and in detectors and policy (absent when nothing was analysed). */
@@ -54,13 +58,14 @@ export interface ProcessOutcome {
  * Analyses one stored upload and records its verdict. Safe to run twice for the same upload
  * (after a crash or a lost lease): the second run finds the verdict and changes nothing.
  */
-export async function processUpload(deps: ProcessDeps, uploadId: string): Promise<ProcessOutcome> {
-  const upload = await markProcessing(deps.db, uploadId);
-  if (!upload) return { outcome: (await getUploadById(deps.db, uploadId)) ? 'already_decided' : 'missing' };
+export async function processUpload(deps: ProcessDeps, uploadId: string, job?: QueuedJob): Promise<ProcessOutcome> {
+  const claim = await claimUpload(deps.db, uploadId);
+  if (!claim) return { outcome: (await getUploadById(deps.db, uploadId)) ? 'already_decided' : 'missing' };
+  const { upload, sameBytes } = claim;
   const [bytes, facts, policy] = await Promise.all([deps.blobs.get(upload.blob_key), factsFor(deps, upload), deps.policyFor(upload.tenant_id)]);
   const analysisStarted = performance.now();
   const analysis = deps.local?.uploads ? { ...deps.analysis, fingerprint: withKeypoints(deps.analysis.fingerprint) } : deps.analysis;
-  const lookups = storeLookups(deps.db, upload.tenant_id, upload.id, deps.indexes, deps.local);
+  const lookups = storeLookups(deps.db, upload.tenant_id, upload.id, deps.indexes, deps.local, { sha256: upload.sha256, uploads: sameBytes });
   const result = await analyse(bytes, facts, lookups, { ...analysis, policy }, upload.file_name ?? undefined);
   const record: UploadResult = result.ok
     ? {
@@ -75,7 +80,7 @@ export async function processUpload(deps: ProcessDeps, uploadId: string): Promis
       }
     : { uploadId, tenantId: upload.tenant_id, status: 'error', error: result.error, signals: [], scores: null, verdict: result.verdict };
   const analysisMs = performance.now() - analysisStarted;
-  return { outcome: (await commitResult(deps, upload, record, upload.tenant_has_webhook)) ? 'decided' : 'already_decided', analysisMs };
+  return { outcome: (await commitResult(deps, upload, record, upload.tenant_has_webhook, job)) ? 'decided' : 'already_decided', analysisMs };
 }
 
 /** The last retry failed (or the worker died on it): the upload ends as `error` and goes to review. */
@@ -96,11 +101,12 @@ export async function recordProcessingFailure(deps: ProcessDeps, uploadId: strin
 }
 
 /**
- * One statement (src/uploads/commit.ts) when nothing else must commit with it; a transaction when the
- * verdict also enqueues a webhook job or stores keypoints. A tenant that sets its first webhook URL
- * after this upload was claimed gets deliveries from the next uploads on.
+ * One batch (src/uploads/commit.ts's statement plus the job's completion, one round trip) when nothing
+ * else must commit with it; a transaction when the verdict also enqueues a webhook job or stores
+ * keypoints. Either way the job completes in the verdict's commit. A tenant that sets its first webhook
+ * URL after this upload was claimed gets deliveries from the next uploads on.
  */
-async function commitResult(deps: ProcessDeps, upload: UploadRow, record: UploadResult, tenantHasWebhook: boolean): Promise<boolean> {
+async function commitResult(deps: ProcessDeps, upload: UploadRow, record: UploadResult, tenantHasWebhook: boolean, job?: QueuedJob): Promise<boolean> {
   const fallbackUrl = deps.webhookDefaults?.url ?? null;
   const mayDeliver = tenantHasWebhook || fallbackUrl !== null;
   const keypoints = keypointsToStore(record.fingerprints);
@@ -123,10 +129,19 @@ async function commitResult(deps: ProcessDeps, upload: UploadRow, record: Upload
     verdictChannel: VERDICT_CHANNEL,
     verdictNotice: encodeVerdictNotice({ uploadId: upload.id, decision: record.verdict.decision, seconds }),
   };
-  if (!mayDeliver && !keypoints) return (await commitVerdict(deps.db, record, parts)).recorded;
+  if (!mayDeliver && !keypoints) {
+    const batch = new RecordedStatements();
+    const completion = job?.completeVia(batch);
+    // Settled by runWith, which throws the same error itself when the batch fails.
+    completion?.catch(() => undefined);
+    const [rows = []] = await batch.runWith(deps.db, [commitVerdictStatement(record, parts)]);
+    await completion;
+    return commitOutcome(rows).recorded;
+  }
   let deliveryId: string | null = null;
   const recorded = await deps.db.transaction(async (tx) => {
     const result = await commitVerdict(tx, record, parts);
+    await job?.completeVia(executorFor(tx));
     if (!result.recorded) return false;
     if (keypoints) await recordUploadKeypoints(tx, upload.tenant_id, upload.id, keypoints);
     if (result.deliveryId) {

@@ -10,7 +10,7 @@
 import type { Database } from '../../db/database.ts';
 import { decodeKeypoints } from '../../fingerprint/keypoints/format.ts';
 import type { KeypointSet } from '../../fingerprint/keypoints/extract.ts';
-import { pullRows, TableFollower } from '../follower.ts';
+import { pullRows, TableFollower, type FollowedTable } from '../follower.ts';
 import { Watermark } from '../watermark.ts';
 import { DescriptorIndex } from './descriptor-index.ts';
 import { verifyLogo, type LogoVerification } from './logo-verify.ts';
@@ -137,12 +137,11 @@ export class LocalIndexes {
     return verifyCandidates(index, query, minInliers, mirrored);
   }
 
-  private async pull(): Promise<void> {
-    for (const table of this.tables) await this.pullTable(table);
-  }
-
-  private pullTable(table: TableName): Promise<void> {
-    return pullRows<KeypointRow>(this.db, TABLES[table], this.marks[table], this.batch, (rows) => this.addRows(table, rows));
+  private pull(): Promise<void> {
+    return pullRows(
+      this.db,
+      this.tables.map((table): FollowedTable<KeypointRow> => ({ select: TABLES[table], mark: this.marks[table], batch: this.batch, add: (rows) => this.addRows(table, rows) })),
+    );
   }
 
   private addRows(table: TableName, rows: readonly KeypointRow[]): void {

@@ -1,0 +1,133 @@
+/**
+ * This process's consumer of one pg-boss queue. Instead of pg-boss's `work` (one fetch and one
+ * complete statement per job), it fetches as many jobs as it has room for in one statement, keeps a
+ * few fetched ahead while busy, and lets a handler complete its job inside its own commit, so a job
+ * normally costs a share of one fetch and no statement of its own. Retries, backoff, expiry and dead
+ * letters stay pg-boss's: a handler that throws fails the job through `fail`, and a job whose process
+ * died is expired and retried by pg-boss's maintenance.
+ */
+import type PgBoss from 'pg-boss';
+import type { SqlExecutor } from '../db/database.ts';
+
+export interface JobInfo<T> {
+  id: string;
+  data: T;
+  retryCount: number;
+  retryLimit: number;
+  /**
+   * Runs this job's completion through `via` (one of the handler's transactions, or a RecordedStatements
+   * riding in its batch), so the job completes in the same commit as the handler's writes; the loop
+   * then does not complete it again.
+   */
+  completeVia(via: SqlExecutor): Promise<void>;
+}
+
+export interface LoopOptions {
+  queue: string;
+  /** Jobs handled at once. */
+  concurrency: number;
+  /** Jobs fetched ahead while every slot is busy (they count as active in pg-boss while they wait). */
+  prefetch: number;
+  pollingIntervalMs: number;
+}
+
+export class JobLoop<T extends object> {
+  #active = 0;
+  #buffered: PgBoss.JobWithMetadata<T>[] = [];
+  #running = new Set<Promise<void>>();
+  #stopped = false;
+  #wake: (() => void) | undefined;
+  #loop: Promise<void> | undefined;
+
+  constructor(
+    private readonly boss: PgBoss,
+    private readonly options: LoopOptions,
+    private readonly handler: (job: JobInfo<T>) => Promise<void>,
+    private readonly onError: (error: Error) => void,
+    /** Puts fetched jobs back in the queue untouched (their retry count unchanged). */
+    private readonly release: (queue: string, ids: string[]) => Promise<void>,
+  ) {}
+
+  start(): void {
+    this.#loop ??= this.#run();
+  }
+
+  /** A job was committed to this queue, or a slot came free: fetch now rather than at the next poll. */
+  wake(): void {
+    const wake = this.#wake;
+    this.#wake = undefined;
+    wake?.();
+  }
+
+  /** Stops fetching and waits (up to `timeoutMs`) for the jobs in hand; unfinished ones expire and are retried. */
+  async stop(timeoutMs: number): Promise<void> {
+    this.#stopped = true;
+    this.wake();
+    await this.#loop;
+    const timeout = new Promise<void>((resolve) => setTimeout(resolve, timeoutMs).unref());
+    await Promise.race([Promise.all(this.#running), timeout]);
+  }
+
+  async #run(): Promise<void> {
+    while (!this.#stopped) {
+      const room = this.options.concurrency + this.options.prefetch - this.#active - this.#buffered.length;
+      let fetched = 0;
+      if (room > 0 && this.#buffered.length <= this.options.prefetch / 2) {
+        try {
+          const jobs = await this.boss.fetch<T>(this.options.queue, { batchSize: room, includeMetadata: true });
+          fetched = jobs.length;
+          this.#buffered.push(...jobs);
+        } catch (error) {
+          this.onError(error instanceof Error ? error : new Error(String(error)));
+        }
+      }
+      while (this.#active < this.options.concurrency && this.#buffered.length > 0 && !this.#stopped) this.#startJob(this.#buffered.shift()!);
+      if (this.#stopped) break;
+      // Sleep until a slot frees or a job arrives; poll when nothing came (other processes' jobs never wake us).
+      const idle = fetched === 0 && this.#buffered.length === 0;
+      await new Promise<void>((resolve) => {
+        this.#wake = resolve;
+        if (idle || this.#active >= this.options.concurrency) setTimeout(resolve, this.options.pollingIntervalMs).unref();
+        else resolve();
+      });
+      this.#wake = undefined;
+    }
+    // Jobs fetched but not started go back to the queue at once rather than waiting to expire.
+    const unstarted = this.#buffered.splice(0);
+    if (unstarted.length > 0) await this.release(this.options.queue, unstarted.map((job) => job.id)).catch((error: unknown) => this.onError(error instanceof Error ? error : new Error(String(error))));
+  }
+
+  #startJob(job: PgBoss.JobWithMetadata<T>): void {
+    this.#active++;
+    let completed = false;
+    const info: JobInfo<T> = {
+      id: job.id,
+      data: job.data,
+      retryCount: job.retryCount,
+      retryLimit: job.retryLimit,
+      completeVia: async (via) => {
+        completed = true;
+        // pg-boss's typings omit the (name, id, data, options) form its code takes; null data stores no output.
+        const complete = this.boss.complete.bind(this.boss) as (name: string, id: string, data: object | null, options: PgBoss.ConnectionOptions) => Promise<void>;
+        await complete(this.options.queue, job.id, null, { db: via });
+      },
+    };
+    const running: Promise<void> = this.handler(info)
+      .then(
+        () => (completed ? undefined : this.boss.complete(this.options.queue, job.id).then(() => undefined)),
+        (error: unknown) => this.boss.fail(this.options.queue, job.id, errorData(error)).then(() => undefined),
+      )
+      .catch((error: unknown) => this.onError(error instanceof Error ? error : new Error(String(error))))
+      .finally(() => {
+        this.#active--;
+        this.#running.delete(running);
+        this.wake();
+      });
+    this.#running.add(running);
+  }
+}
+
+function errorData(error: unknown): object {
+  if (error instanceof Error) return { name: error.name, message: error.message, ...('code' in error ? { code: (error as { code: unknown }).code } : {}) };
+  return { message: String(error) };
+}
