@@ -102,7 +102,7 @@ export interface CreateOptions {
 export async function createTollgate(config: Config, options: CreateOptions = {}): Promise<Tollgate> {
   const db = options.db ?? (await openDatabase(config));
   await migrate(db);
-  const blobs = createBlobStore(config.blobs);
+  const blobs = createBlobStore(config.blobs, config.blobHandoff);
   const queue = new JobQueue(db, { retries: config.workers.jobRetries, ...options.queue });
   await queue.start();
   const builtIn = configuredDetectors(config).filter(options.detectorFilter ?? (() => true));

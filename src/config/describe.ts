@@ -38,6 +38,13 @@ function mib(bytes: number): string {
   return bytes % (1024 * 1024) === 0 ? `${bytes / (1024 * 1024)} MiB` : `${bytes} bytes`;
 }
 
+/** What stays in memory between storing a blob and this process's worker reading it. */
+function handoff(c: Config): string {
+  const h = c.blobHandoff;
+  if (!h || h.maxBytes === 0 || h.maxEntryBytes === 0) return 'off';
+  return `maxBytes=${mib(h.maxBytes)} maxEntryBytes=${mib(Math.min(h.maxEntryBytes, h.maxBytes))}`;
+}
+
 /** Human-readable summary, one line per area, secrets masked, with where non-default values came from. */
 export function describeConfig(config: Config): string {
   const c = redactConfig(config);
@@ -57,6 +64,7 @@ export function describeConfig(config: Config): string {
           from('S3_BUCKET', 'S3_ENDPOINT', 'S3_REGION', 'S3_ACCESS_KEY_ID', 'S3_SECRET_ACCESS_KEY', 'S3_FORCE_PATH_STYLE')
         : `filesystem ${c.blobs.rootDir}`,
     ],
+    ['blob hand-off', handoff(c) + from('TOLLGATE_BLOB_HANDOFF_MB', 'TOLLGATE_BLOB_HANDOFF_ENTRY_MB')],
     ['server', `http://${c.server.host.includes(':') ? `[${c.server.host}]` : c.server.host}:${c.server.port}` + from('HOST', 'PORT')],
     [
       'limits',

@@ -99,6 +99,8 @@ export const FIELDS: readonly FieldSpec[] = [
   { env: 'S3_ACCESS_KEY_ID', path: 's3.accessKeyId', schema: text(), expected: 'a non-empty access key id' },
   { env: 'S3_SECRET_ACCESS_KEY', path: 's3.secretAccessKey', schema: text(), expected: 'a non-empty secret key', secret: true },
   { env: 'S3_FORCE_PATH_STYLE', path: 's3.forcePathStyle', schema: bool, expected: 'a boolean (true/false/1/0/yes/no)' },
+  { env: 'TOLLGATE_BLOB_HANDOFF_MB', path: 'blobHandoff.maxMb', schema: int(0, 65_536), expected: 'an integer number of MiB 0..65536 (0 = off)' },
+  { env: 'TOLLGATE_BLOB_HANDOFF_ENTRY_MB', path: 'blobHandoff.maxEntryMb', schema: int(0, 65_536), expected: 'an integer number of MiB 0..65536 (0 = off)' },
   { env: 'PORT', path: 'server.port', schema: int(1, 65535), expected: 'an integer 1..65535' },
   { env: 'HOST', path: 'server.host', schema: z.string().trim().regex(/^[^\s/]{1,253}$/), expected: 'a host name or IP address' },
   { env: 'TOLLGATE_MAX_BYTES', path: 'limits.maxBytes', schema: bytes(1, 64 * 1024 ** 3), expected: 'a byte count 1..64GiB (e.g. 209715200 or 200MB)' },

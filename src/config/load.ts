@@ -12,6 +12,11 @@ import type { BlobsConfig, Config, ConfigSource, ContentCheckMode, LocalMatching
  */
 export const DEFAULT_LOCAL_MIN_INLIERS = 12;
 
+/** In-memory hand-off of just-stored blobs to this process's workers: 64 MiB in all, 8 MiB per blob. */
+export const DEFAULT_BLOB_HANDOFF_MB = 64;
+export const DEFAULT_BLOB_HANDOFF_ENTRY_MB = 8;
+const MIB = 1024 * 1024;
+
 export interface LoadConfigOptions {
   /** Usually `process.env`; passed in so tests and embedders never touch the real environment. */
   env: Readonly<Record<string, string | undefined>>;
@@ -95,6 +100,10 @@ export function loadConfig(options: LoadConfigOptions): Config {
     dataDir,
     database: databaseUrl ? { kind: 'postgres', url: databaseUrl } : { kind: 'pglite', dataDir: path.join(dataDir, 'pgdata') },
     blobs: blobs!,
+    blobHandoff: {
+      maxBytes: (get<number>('TOLLGATE_BLOB_HANDOFF_MB') ?? DEFAULT_BLOB_HANDOFF_MB) * MIB,
+      maxEntryBytes: (get<number>('TOLLGATE_BLOB_HANDOFF_ENTRY_MB') ?? DEFAULT_BLOB_HANDOFF_ENTRY_MB) * MIB,
+    },
     server: { host: get<string>('HOST') ?? '127.0.0.1', port: get<number>('PORT') ?? 8080 },
     limits: {
       maxBytes: get<number>('TOLLGATE_MAX_BYTES') ?? DEFAULT_MEDIA_LIMITS.maxBytes,

@@ -28,6 +28,11 @@ export interface Config {
   dataDir: string;
   database: DatabaseConfig;
   blobs: BlobsConfig;
+  /**
+   * Blobs just stored by this process stay in memory until its worker first reads them (up to `maxBytes` in
+   * all, `maxEntryBytes` each; 0 = off). Absent = off; `loadConfig` always sets it.
+   */
+  blobHandoff?: { maxBytes: number; maxEntryBytes: number };
   server: { host: string; port: number };
   limits: MediaLimits;
   /** `processes`: extra `tollgate worker` processes `serve` starts and supervises (server database only). */
