@@ -1,4 +1,5 @@
 import { createBlobStore, type BlobStore } from './blobs/index.ts';
+import { VerdictHandoff } from './uploads/handoff.ts';
 import { DEFAULT_LOCAL_MIN_INLIERS, type Config } from './config/index.ts';
 import type { Database } from './db/database.ts';
 import { migrate } from './db/migrate.ts';
@@ -130,6 +131,7 @@ export async function createTollgate(config: Config, options: CreateOptions = {}
     analysis: analysisDeps(config, detectors, deepReader),
     policyFor,
     webhookDefaults: config.webhooks,
+    handoff: new VerdictHandoff(),
   };
   return {
     config,

@@ -7,7 +7,7 @@ export type { BlobStat, BlobStore, PutResult, PutStreamOptions } from './types.t
 export { blobKeyForSha256, normalizeBlobKey, parseBlobKey, sha256Hex } from './keys.ts';
 export { FsBlobStore } from './fs.ts';
 export { S3BlobStore, type S3BlobStoreOptions, type S3Object } from './s3.ts';
-export { DEFAULT_RECENT_BLOBS, RecentBlobs, recentBlobsOf, withRecentBlobs, type RecentBlobsOptions } from './recent.ts';
+export { DEFAULT_RECENT_BLOBS, RecentBlobs, withRecentBlobs, type RecentBlobsOptions } from './recent.ts';
 
 /** What `config.blobs` holds; kept structural so `blobs/` does not import `config/`. */
 export type BlobStoreSettings = { kind: 'fs'; rootDir: string } | ({ kind: 's3' } & S3BlobStoreOptions);

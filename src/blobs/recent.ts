@@ -11,9 +11,6 @@ export interface RecentBlobsOptions {
 const MIB = 1024 * 1024;
 export const DEFAULT_RECENT_BLOBS: Readonly<RecentBlobsOptions> = { maxBytes: 64 * MIB, maxEntryBytes: 8 * MIB };
 
-/** Blob store methods the decorator answers; everything else goes to the inner store untouched. */
-const HANDOFF_METHODS = new Set<PropertyKey>(['put', 'putStream', 'get', 'stat', 'has', 'delete']);
-
 /**
  * Hands a blob that was just stored to the worker that reads it a few milliseconds later, without the
  * read going back to the backend (open/fstat/read/close through libuv's thread pool on disk, a GET on S3).
@@ -97,6 +94,11 @@ export class RecentBlobs implements BlobStore {
     return result;
   }
 
+  /** Objects a client put into the bucket itself are not ours to hold: straight to the inner store. */
+  get readObject(): BlobStore['readObject'] {
+    return this.inner.readObject?.bind(this.inner);
+  }
+
   async get(key: string): Promise<Buffer> {
     const bytes = this.entries.get(key);
     if (bytes === undefined) return this.inner.get(key);
@@ -138,36 +140,8 @@ export class RecentBlobs implements BlobStore {
   }
 }
 
-/**
- * `store` with the hand-off in front of it, or `store` itself when disabled (either limit 0).
- *
- * The result is a Proxy of `store`, not a separate object, so it keeps the concrete type: `instanceof
- * S3BlobStore` still holds (object_key uploads check it) and store-specific methods (`getObjectByKey`,
- * `pathFor`, `ensureBucket`) still work; they run on the inner store itself. Only the BlobStore methods
- * go through {@link RecentBlobs}.
- */
-export function withRecentBlobs<T extends BlobStore>(store: T, options: RecentBlobsOptions = DEFAULT_RECENT_BLOBS): T {
+/** `store` with the hand-off in front of it, or `store` itself when disabled (either limit 0). */
+export function withRecentBlobs(store: BlobStore, options: RecentBlobsOptions = DEFAULT_RECENT_BLOBS): BlobStore {
   if (options.maxBytes <= 0 || options.maxEntryBytes <= 0) return store;
-  const recent = new RecentBlobs(store, options);
-  const bound = new Map<PropertyKey, unknown>();
-  return new Proxy(store, {
-    get(target, prop) {
-      if (prop === 'recent') return recent;
-      const source: object = HANDOFF_METHODS.has(prop) ? recent : target;
-      const value: unknown = Reflect.get(source, prop, source);
-      if (typeof value !== 'function') return value;
-      let fn = bound.get(prop);
-      if (fn === undefined) {
-        fn = (value as (...args: unknown[]) => unknown).bind(source);
-        bound.set(prop, fn);
-      }
-      return fn;
-    },
-  });
-}
-
-/** The hand-off in front of a store made by {@link withRecentBlobs}, if any (tests, metrics). */
-export function recentBlobsOf(store: BlobStore): RecentBlobs | undefined {
-  const recent = (store as unknown as { recent?: unknown }).recent;
-  return recent instanceof RecentBlobs ? recent : undefined;
+  return new RecentBlobs(store, options);
 }

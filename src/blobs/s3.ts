@@ -177,6 +177,8 @@ export class S3BlobStore implements BlobStore {
    * for uploads that a client put into the bucket directly and then references by key.
    * Callers usually `put()` the bytes afterwards to get a content address.
    */
+  readonly readObject = (objectKey: string, options: { maxBytes?: number } = {}): Promise<S3Object> => this.getObjectByKey(objectKey, options);
+
   async getObjectByKey(objectKey: string, options: { maxBytes?: number } = {}): Promise<S3Object> {
     if (objectKey.length === 0 || objectKey.length > 1024) {
       throw new TollgateError('blob.error', 'object key must be 1..1024 characters', { reason: 'bad_key' });

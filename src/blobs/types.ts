@@ -39,4 +39,9 @@ export interface BlobStore {
   has(key: string): Promise<boolean>;
   /** Returns whether something was deleted; deleting an absent blob is not an error (idempotent retries). */
   delete(key: string): Promise<boolean>;
+  /**
+   * Present on stores that hold objects clients put there themselves (S3 with presigned URLs): reads one
+   * by its literal key, for uploads by reference (`object_key`).
+   */
+  readonly readObject?: ((objectKey: string, options?: { maxBytes?: number }) => Promise<{ bytes: Buffer }>) | undefined;
 }

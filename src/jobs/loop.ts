@@ -44,6 +44,8 @@ export class JobLoop<T extends object> {
     private readonly options: LoopOptions,
     private readonly handler: (job: JobInfo<T>) => Promise<void>,
     private readonly onError: (error: Error) => void,
+    /** Takes up to `count` jobs (marking them active); see JobQueue. */
+    private readonly fetch: (queue: string, count: number) => Promise<PgBoss.JobWithMetadata<T>[]>,
     /** Puts fetched jobs back in the queue untouched (their retry count unchanged). */
     private readonly release: (queue: string, ids: string[]) => Promise<void>,
   ) {}
@@ -74,7 +76,7 @@ export class JobLoop<T extends object> {
       let fetched = 0;
       if (room > 0 && this.#buffered.length <= this.options.prefetch / 2) {
         try {
-          const jobs = await this.boss.fetch<T>(this.options.queue, { batchSize: room, includeMetadata: true });
+          const jobs = await this.fetch(this.options.queue, room);
           fetched = jobs.length;
           this.#buffered.push(...jobs);
         } catch (error) {

@@ -107,10 +107,15 @@ export class JobQueue {
       { queue, concurrency, prefetch: concurrency, pollingIntervalMs: this.#options.pollingIntervalSeconds * 1000 },
       handler,
       (error) => process.emitWarning(`queue ${queue}: ${error.message}`),
+      (name, count) => this.#fetch<T>(name, count),
       (name, ids) => this.#release(name, ids),
     );
     this.#loops.set(queue, loop as unknown as JobLoop<object>);
     loop.start();
+  }
+
+  #fetch<T extends object>(queue: string, count: number): Promise<PgBoss.JobWithMetadata<T>[]> {
+    return this.#boss.fetch<T>(queue, { batchSize: count, includeMetadata: true });
   }
 
   /** Cancel then resume in one transaction: the jobs are 'created' again with their retry counts untouched. */

@@ -67,7 +67,11 @@ export async function buildServer(tollgate: Tollgate, options: ServerOptions = {
   });
 
   const metrics = createMetrics(tollgate);
-  const verdicts = new VerdictWatcher(tollgate.db, { pollMs: options.verdictPollMs ?? 1_000, onVerdict: (notice) => observeVerdict(metrics, notice) });
+  const verdicts = new VerdictWatcher(tollgate.db, {
+    pollMs: options.verdictPollMs ?? 1_000,
+    onVerdict: (notice) => observeVerdict(metrics, notice),
+    ...(tollgate.process.handoff ? { handoff: tollgate.process.handoff } : {}),
+  });
   await verdicts.start();
   app.addHook('onClose', async () => verdicts.close());
 

@@ -1,5 +1,5 @@
 import type { FastifyRequest } from 'fastify';
-import { S3BlobStore, type BlobStore } from '../blobs/index.ts';
+import type { BlobStore } from '../blobs/index.ts';
 import { isTollgateError, TollgateError } from '../errors.ts';
 import type { StoredBlob } from '../uploads/ingest.ts';
 import { parseUploadFields, uploadFieldsSchema, type UploadFields } from '../uploads/fields.ts';
@@ -119,12 +119,12 @@ export async function readObjectUpload(request: FastifyRequest, body: unknown, b
   }
   // Validate before touching the bucket, so a bad request costs no S3 round trip.
   const fields = withDefaults(rest, request, objectKey.split('/').pop());
-  if (!(blobs instanceof S3BlobStore)) {
+  if (!blobs.readObject) {
     throw new TollgateError('input.invalid', 'object_key: uploads by reference need S3 blob storage (S3_BUCKET); send multipart/form-data instead');
   }
   let bytes: Buffer;
   try {
-    bytes = (await blobs.getObjectByKey(objectKey, { maxBytes })).bytes;
+    bytes = (await blobs.readObject(objectKey, { maxBytes })).bytes;
   } catch (error) {
     if (isTollgateError(error) && error.code === 'blob.not_found') throw new TollgateError('input.not_found', `object_key: no object "${objectKey}" in the bucket`);
     throw error;

@@ -1,5 +1,7 @@
 import { queryOne, type Database } from '../db/database.ts';
+import type { VerdictHandoff } from '../uploads/handoff.ts';
 import { VERDICT_CHANNEL, decodeVerdictNotice, type VerdictNotice } from '../uploads/process.ts';
+import type { UploadView } from '../uploads/view.ts';
 
 export interface VerdictWatcherOptions {
   /**
@@ -9,11 +11,15 @@ export interface VerdictWatcherOptions {
   pollMs: number;
   /** Called once per verdict notification, for metrics. */
   onVerdict?: (notice: VerdictNotice) => void;
+  /** This process's workers, which hand a waited-for verdict's view over directly. */
+  handoff?: VerdictHandoff;
 }
 
 /** A subscription taken before the upload existed (see VerdictWatcher.watch). */
 export interface VerdictWatch {
   wait(tenantId: string, timeoutMs: number): Promise<boolean>;
+  /** The upload's view when a worker of this process decided it and handed it over. */
+  readonly view: UploadView | undefined;
   close(): void;
 }
 
@@ -51,13 +57,25 @@ export class VerdictWatcher {
    */
   watch(uploadId: string): VerdictWatch {
     let notified = false;
+    let handed: UploadView | undefined;
     let wake: () => void = () => undefined;
     const verdict = new Promise<void>((resolve) => (wake = resolve));
+    const handoff = this.options.handoff;
     const unsubscribe = this.#subscribe(uploadId, () => {
+      // Committed by a worker of this process, whose hand-over is on its way.
+      if (handoff?.committing(uploadId)) return;
+      notified = true;
+      wake();
+    });
+    const unexpect = handoff?.expect(uploadId, (view) => {
+      handed = view;
       notified = true;
       wake();
     });
     return {
+      get view() {
+        return handed;
+      },
       wait: async (tenantId, timeoutMs) => {
         const deadline = Date.now() + timeoutMs;
         let timer: NodeJS.Timeout | undefined;
@@ -70,7 +88,10 @@ export class VerdictWatcher {
         // The poll interval passed first (or the server is closing): the ordinary wait, which checks.
         return this.wait(tenantId, uploadId, Math.max(0, deadline - Date.now()));
       },
-      close: unsubscribe,
+      close: () => {
+        unsubscribe();
+        unexpect?.();
+      },
     };
   }
 

@@ -1,4 +1,4 @@
-import { executorFor, queryOne, RecordedStatements, type Database } from '../db/database.ts';
+import { executorFor, queryOne, RecordedStatements, type Database, type Row, type Statement } from '../db/database.ts';
 import { claimUpload, getUploadById, type UploadResult, type UploadRow } from '../db/uploads.ts';
 import type { JobInfo } from '../jobs/loop.ts';
 import type { BlobStore } from '../blobs/index.ts';
@@ -11,7 +11,9 @@ import { keypointsToStore, withKeypoints } from '../matching/fingerprints.ts';
 import { recordUploadKeypoints } from '../matching/local/store.ts';
 import type { LocalMatching } from '../matching/local/search.ts';
 import { commitOutcome, commitVerdict, commitVerdictStatement, type CommitParts } from './commit.ts';
+import type { VerdictHandoff } from './handoff.ts';
 import { storeLookups } from './lookups.ts';
+import { toUploadView, uploadViewStatement } from './view.ts';
 
 export const VERDICT_CHANNEL = 'tollgate_verdict';
 
@@ -41,6 +43,8 @@ export interface ProcessDeps {
   webhookDefaults?: { url?: string | undefined; secret?: string | undefined };
   /** Near-duplicate and bank search; without it only exact duplicates are found. */
   indexes?: MatchIndexes;
+  /** Waiting requests of this process, handed their verdict without a query of their own. */
+  handoff?: VerdictHandoff;
   /** The local-feature matcher (needs `indexes`), asked when PDQ finds nothing: bank images, and with `uploads` also earlier uploads, whose keypoints are then stored. */
   local?: LocalMatching;
 }
@@ -129,16 +133,40 @@ async function commitResult(deps: ProcessDeps, upload: UploadRow, record: Upload
     verdictChannel: VERDICT_CHANNEL,
     verdictNotice: encodeVerdictNotice({ uploadId: upload.id, decision: record.verdict.decision, seconds }),
   };
+  // A request of this process waits for this verdict: read its answer in the same commit.
+  const handoff = deps.handoff?.begin(upload.id) ? deps.handoff : undefined;
+  const view = handoff ? uploadViewStatement(upload.tenant_id, upload.id) : undefined;
+  try {
+    const { recorded, viewRow } = await commitWith(deps, upload, record, parts, mayDeliver, keypoints, view, job);
+    handoff?.deliver(upload.id, recorded && viewRow ? toUploadView(viewRow) : undefined);
+    return recorded;
+  } catch (error) {
+    handoff?.cancel(upload.id);
+    throw error;
+  }
+}
+
+async function commitWith(
+  deps: ProcessDeps,
+  upload: UploadRow,
+  record: UploadResult,
+  parts: CommitParts,
+  mayDeliver: boolean,
+  keypoints: ReturnType<typeof keypointsToStore>,
+  view: Statement | undefined,
+  job: QueuedJob | undefined,
+): Promise<{ recorded: boolean; viewRow: Row | undefined }> {
   if (!mayDeliver && !keypoints) {
     const batch = new RecordedStatements();
     const completion = job?.completeVia(batch);
     // Settled by runWith, which throws the same error itself when the batch fails.
     completion?.catch(() => undefined);
-    const [rows = []] = await batch.runWith(deps.db, [commitVerdictStatement(record, parts)]);
+    const [rows = [], viewRows = []] = await batch.runWith(deps.db, view ? [commitVerdictStatement(record, parts), view] : [commitVerdictStatement(record, parts)]);
     await completion;
-    return commitOutcome(rows).recorded;
+    return { recorded: commitOutcome(rows).recorded, viewRow: viewRows[0] };
   }
   let deliveryId: string | null = null;
+  let viewRow: Row | undefined;
   const recorded = await deps.db.transaction(async (tx) => {
     const result = await commitVerdict(tx, record, parts);
     await job?.completeVia(executorFor(tx));
@@ -148,10 +176,11 @@ async function commitResult(deps: ProcessDeps, upload: UploadRow, record: Upload
       deliveryId = result.deliveryId;
       await deps.queue.enqueueWebhook(result.deliveryId, tx);
     }
+    if (view) viewRow = (await tx.query(view.sql, view.params))[0];
     return true;
   });
   if (deliveryId) deps.queue.wake(QUEUES.deliverWebhook);
-  return recorded;
+  return { recorded, viewRow };
 }
 
 /** Strongest risk first, so reviewers see the likeliest fraud at the top of the queue. */

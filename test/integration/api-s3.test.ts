@@ -6,7 +6,7 @@ import path from 'node:path';
 import { PutObjectCommand } from '@aws-sdk/client-s3';
 import type { FastifyInstance } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { S3BlobStore } from '../../src/blobs/index.ts';
+import { RecentBlobs, S3BlobStore } from '../../src/blobs/index.ts';
 import { createApiKey, createTenant } from '../../src/db/tenants.ts';
 import { buildServer } from '../../src/server/app.ts';
 import { freshPglite } from '../support/databases.ts';
@@ -37,8 +37,10 @@ describe('HTTP API with S3 blobs: uploads by object_key', () => {
       S3_FORCE_PATH_STYLE: 'true',
       TOLLGATE_MAX_BYTES: String(MAX_BYTES),
     });
-    if (!(t.tollgate.blobs instanceof S3BlobStore)) throw new Error('expected S3 blobs');
-    store = t.tollgate.blobs;
+    // The configured store sits behind the blob hand-off (src/blobs/recent.ts).
+    const inner = t.tollgate.blobs instanceof RecentBlobs ? t.tollgate.blobs.inner : t.tollgate.blobs;
+    if (!(inner instanceof S3BlobStore)) throw new Error('expected S3 blobs');
+    store = inner;
     await store.ensureBucket();
     await t.tollgate.startWorkers();
     app = await buildServer(t.tollgate, { logger: false, verdictPollMs: 200 });

@@ -90,6 +90,8 @@ describe.each(backends)('HTTP API on $name', (backend) => {
     const dup = body.signals.find((s) => s.code === 'dup.exact');
     expect(dup?.evidence).toMatchObject({ same_contributor: false });
     expect(JSON.stringify(dup?.evidence)).toContain(firstId);
+    // The answer a worker of this process handed over equals what the database says afterwards.
+    expect((await app.inject({ method: 'GET', url: `/v1/uploads/${body.id}`, headers: auth })).json()).toEqual(body);
   });
 
   it('answers 202 without waiting, and the same id for a repeated idempotency key', async () => {
@@ -208,6 +210,7 @@ describe.each(backends)('HTTP API on $name', (backend) => {
     const device = JSON.stringify({ id: 'phone-1', model: 'Pixel 8', os: 'Android 15', app_version: '3.2.1' });
     const res = await upload(photo('horses.jpg'), { contributor_id: 'erin', device, task_id: 'trash-1' }, '?wait=30000');
     expect(res.statusCode).toBe(200);
+    expect((await app.inject({ method: 'GET', url: `/v1/uploads/${res.json<UploadBody>().id}`, headers: auth })).json()).toEqual(res.json());
     expect((await app.inject({ method: 'GET', url: '/v1/devices/phone-1', headers: auth })).json()).toMatchObject({ model: 'Pixel 8', os: 'Android 15', uploads: 1 });
     const put = await app.inject({
       method: 'PUT',

@@ -88,7 +88,7 @@ export function uploadRoutes(app: FastifyInstance, ctx: ServerContext): void {
         // A repeated idempotency key answers with the earlier upload, which the watch did not cover.
         const decided = watch && (result.created ? await watch.wait(tenant.id, wait) : await ctx.verdicts.wait(tenant.id, result.uploadId, wait));
         if (decided) {
-          const view = await uploadView(tollgate.db, tenant.id, result.uploadId);
+          const view = (result.created ? watch?.view : undefined) ?? (await uploadView(tollgate.db, tenant.id, result.uploadId));
           if (view) return reply.status(200).send(view);
         }
         const row = await getUpload(tollgate.db, tenant.id, result.uploadId);

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { Database } from '../../../src/db/database.ts';
 import { VerdictWatcher } from '../../../src/server/verdicts.ts';
+import { VerdictHandoff } from '../../../src/uploads/handoff.ts';
 import { encodeVerdictNotice, VERDICT_CHANNEL } from '../../../src/uploads/process.ts';
 
 /** A database whose only behaviour is LISTEN fan-out and a count of the queries asked of it. */
@@ -35,6 +36,28 @@ describe('VerdictWatcher', () => {
     fake.notify('u1');
     await expect(watch.wait('t', 1_000)).resolves.toBe(true);
     watch.close();
+    expect(fake.queries()).toBe(0);
+    await watcher.close();
+  });
+
+  it('takes the view a worker of this process hands over, and stops expecting it once closed', async () => {
+    const fake = fakeDatabase(new Set());
+    const handoff = new VerdictHandoff();
+    const watcher = new VerdictWatcher(fake.db, { pollMs: 5_000, handoff });
+    await watcher.start();
+    const watch = watcher.watch('u4');
+    let answered = false;
+    const waiting = watch.wait('t', 1_000).then((decided) => ((answered = true), decided));
+    expect(handoff.begin('u4')).toBe(true);
+    // The verdict's NOTIFY may overtake the committing worker's result: the waiter holds on for the view.
+    fake.notify('u4');
+    await new Promise((resolve) => setTimeout(resolve, 20));
+    expect(answered).toBe(false);
+    handoff.deliver('u4', { id: 'u4', status: 'done' });
+    await expect(waiting).resolves.toBe(true);
+    expect(watch.view).toEqual({ id: 'u4', status: 'done' });
+    watch.close();
+    expect(handoff.begin('u4')).toBe(false);
     expect(fake.queries()).toBe(0);
     await watcher.close();
   });
