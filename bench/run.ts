@@ -1,8 +1,10 @@
 import { runParts } from './aggregate.ts';
+import { LONG_RUNNING_FLAGS } from '../bin/node-flags.js';
 
 runParts(
   [
-    { script: 'bench/pipeline.ts', output: 'bench-pipeline.md', title: 'Upload pipeline: scan and API' },
+    // The pipeline part hosts `serve` and `scan` in its own process: started as bin/tollgate.js starts them.
+    { script: 'bench/pipeline.ts', nodeArgs: [...LONG_RUNNING_FLAGS], output: 'bench-pipeline.md', title: 'Upload pipeline: scan and API' },
     { script: 'bench/fingerprint.ts', args: ['--10m'], nodeArgs: ['--expose-gc'], output: 'bench-fingerprint.md', title: 'Fingerprints and Hamming index' },
     { script: 'bench/vision.ts', output: 'bench-vision.md', title: 'Vision models, and the pipeline with vision on and off' },
     { script: 'bench/local-features.ts', nodeArgs: ['--expose-gc'], output: 'bench-local-features.md', title: 'Local-feature matcher: extraction and query' },

@@ -1,6 +1,8 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 
+import { LONG_RUNNING_FLAGS } from '../../bin/node-flags.js';
+
 const BIN = fileURLToPath(new URL('../../bin/tollgate.js', import.meta.url));
 
 export interface WorkerPool {
@@ -23,7 +25,7 @@ export function startWorkerProcesses(count: number, env: NodeJS.ProcessEnv, log:
   const started: Array<Promise<void>> = [];
   let stopping = false;
   const launch = (slot: number, restarts: number): void => {
-    const child = spawn(process.execPath, [BIN, 'worker'], { env, stdio: ['ignore', 'inherit', 'pipe'] });
+    const child = spawn(process.execPath, [...LONG_RUNNING_FLAGS, BIN, 'worker'], { env, stdio: ['ignore', 'inherit', 'pipe'] });
     children.add(child);
     if (restarts === 0) {
       started.push(
