@@ -24,8 +24,8 @@ export interface ApiLoadResult {
   analysisMs: number;
   /** Mean time a job spent in the worker outside analysis (blob read, database, queue), ms. */
   workerOverheadMs: number;
-  /** SQL statements per upload the API process sent to PostgreSQL (server mode; worker processes not counted). */
-  statements: number | undefined;
+  /** Round trips and SQL statements per upload the API process sent to PostgreSQL (server mode; worker processes not counted). */
+  sql: { roundTrips: number; statements: number } | undefined;
   /** CPU per upload, ms, of: the API process (with its in-process workers), the worker processes, the PostgreSQL backends serving the database, and the load client. */
   cpu: { api: number; workers: number; database: number; client: number };
 }
@@ -82,7 +82,8 @@ export async function loadOnce(
     // Backends opened during the run count from zero; the pools keep them open, so they are still listed.
     const databaseAfter = mode === 'server' ? await backendPids(tollgate.db) : [];
     const perUpload = (ms: number) => ms / uploads;
-    const statements = statementsSent ? perUpload(statementsSent()) : undefined;
+    const sent = statementsSent?.();
+    const sql = sent ? { roundTrips: perUpload(sent.roundTrips), statements: perUpload(sent.statements) } : undefined;
     const cpu = {
       api: perUpload(ledger.spent([process.pid])),
       workers: perUpload(ledger.spent(workerPids)),
@@ -100,7 +101,7 @@ export async function loadOnce(
       p50: percentile(latencies, 50),
       p99: percentile(latencies, 99),
       errors,
-      statements,
+      sql,
       analysisMs: analysisTotal / Math.max(1, jobs),
       workerOverheadMs: (jobTotal - analysisTotal) / Math.max(1, jobs),
       cpu,
@@ -173,7 +174,7 @@ export async function benchApi(databaseUrl: string | undefined, log: (line: stri
     results.push(await loadOnce('server', sets[0]!, paths, uploads, 16, databaseUrl, 0));
   }
   const markdown = table(
-    ['mode', 'detectors', 'uploads', 'clients', 'uploads/s', 'p50 ms', 'p99 ms', 'errors', 'server CPU ms/upload (API · workers · PostgreSQL)', 'client CPU ms/upload', 'analysis alone CPU ms/upload', 'pipeline overhead', 'SQL statements/upload (API process)'],
+    ['mode', 'detectors', 'uploads', 'clients', 'uploads/s', 'p50 ms', 'p99 ms', 'errors', 'server CPU ms/upload (API · workers · PostgreSQL)', 'client CPU ms/upload', 'analysis alone CPU ms/upload', 'pipeline overhead', 'PostgreSQL round trips · statements per upload (API process)'],
     results.map((r) => [
       r.mode,
       r.detectors,
@@ -187,7 +188,7 @@ export async function benchApi(databaseUrl: string | undefined, log: (line: stri
       r.cpu.client.toFixed(1),
       baselines.get(r.detectors)!.toFixed(1),
       `${((100 * (serverCpuMs(r) - baselines.get(r.detectors)!)) / baselines.get(r.detectors)!).toFixed(1)} %`,
-      r.statements === undefined ? '—' : r.statements.toFixed(1),
+      r.sql === undefined ? '—' : `${r.sql.roundTrips.toFixed(1)} · ${r.sql.statements.toFixed(1)}`,
     ]),
   );
   return { markdown, results };

@@ -64,6 +64,11 @@ export class PipelinedBatch implements pg.Submittable {
     delete this.#connection.submittedNamedStatements[statement.name];
   };
 
+  /** Statements in the batch (bench counters). */
+  get size(): number {
+    return this.statements.length;
+  }
+
   constructor(private readonly statements: readonly WireStatement[]) {
     this.done = new Promise((resolve, reject) => {
       this.#resolve = resolve;
