@@ -2,11 +2,12 @@
  * V8 flags for Tollgate's long-running processes, which `bin/tollgate.js` and the worker spawner
  * (src/jobs/worker-processes.ts) start Node with.
  *
- * --initial-old-space-size: left to itself, V8 keeps the old generation of a process with a small live
- * heap (~45 MB for `serve`) just above its live size, so the few hundred KB each in-flight upload
- * promotes start a full mark-compact every ~7 uploads. Measured on the API bench: 59 mark-compacts per
- * 448 uploads, ~10 ms CPU per upload in V8's marking and sweeping; with the old generation configured at
- * 256 MB, 6 mark-compacts and 8 ms less CPU per upload. Configured, V8 also stops shrinking the limit.
+ * --initial-old-space-size: an upload's bytes stay in memory while it waits for a worker (the blob
+ * hand-off, src/blobs/recent.ts), long enough for V8 to promote them, and promoted ArrayBuffers count
+ * towards the old generation. Left to itself, V8 keeps the old generation of `serve` (~45 MB live) just
+ * above its live size, so those bytes started a full mark-compact every ~7 uploads: 62 per 448 uploads on
+ * the API bench, about 8 ms CPU per upload in marking and sweeping. Configured at 256 MB (V8 then stops
+ * shrinking the limit), 6. Measured with `node --trace-gc` on the bench's server run.
  */
 export const LONG_RUNNING_FLAGS = ['--initial-old-space-size=256'];
 
