@@ -151,31 +151,29 @@ function runClient(args: string[]): Promise<{ latencies: number[]; errors: numbe
 export async function benchApi(databaseUrl: string | undefined, log: (line: string) => void, uploads = 400): Promise<{ markdown: string; results: ApiLoadResult[] }> {
   const paths = filesUnder('../shared/data/exif-camera-samples/images/jpg').filter((f) => !basename(f).startsWith('.'));
   const files = paths.map((f) => readFileSync(f));
-  const results: ApiLoadResult[] = [];
   const sets = [
     { name: 'issue 2 (dup, quality, summary)', filter: (d: { name: string }) => FOUNDATION_DETECTORS(d.name) },
     { name: 'all built-in' },
   ];
-  const baselines = new Map<string, number>();
-  for (const set of sets) {
-    log(`analysis baseline: ${set.name}`);
-    baselines.set(set.name, await analysisBaseline(files, Math.min(uploads, 200), 'filter' in set ? set.filter : undefined));
-  }
+  // This VM's speed drifts by up to half within an hour (the analysis alone measured 19 ms in one run and 29 ms
+  // in another), so each load run is paired with the analysis alone measured right before and right after it.
+  const baseline = (set: (typeof sets)[number]) => analysisBaseline(files, Math.min(uploads, 200), 'filter' in set ? set.filter : undefined);
+  const rows: { result: ApiLoadResult; before: number; after: number }[] = [];
+  const measure = async (mode: 'embedded' | 'server', set: (typeof sets)[number], workerProcesses?: number) => {
+    log(`api: ${mode}${workerProcesses === 0 ? ' without worker processes' : ''}, ${set.name}, ${uploads} uploads (analysis alone before and after)`);
+    const before = await baseline(set);
+    const result = await loadOnce(mode, set, paths, uploads, 16, databaseUrl, workerProcesses);
+    rows.push({ result, before, after: await baseline(set) });
+  };
   for (const mode of databaseUrl ? (['embedded', 'server'] as const) : (['embedded'] as const)) {
-    for (const set of sets) {
-      log(`api: ${mode}, ${set.name}, ${uploads} uploads`);
-      results.push(await loadOnce(mode, set, paths, uploads, 16, databaseUrl));
-    }
+    for (const set of sets) await measure(mode, set);
   }
-  if (databaseUrl) {
-    // On two cores a second Node process competes with the first for the same cores (and libvips pools):
-    // the API process alone, with its in-process workers, is the other deployment worth measuring.
-    log(`api: server without worker processes, ${sets[0]!.name}, ${uploads} uploads`);
-    results.push(await loadOnce('server', sets[0]!, paths, uploads, 16, databaseUrl, 0));
-  }
+  // On two cores a second Node process competes with the first for the same cores (and libvips pools):
+  // the API process alone, with its in-process workers, is the other deployment worth measuring.
+  if (databaseUrl) await measure('server', sets[0]!, 0);
   const markdown = table(
-    ['mode', 'detectors', 'uploads', 'clients', 'uploads/s', 'p50 ms', 'p99 ms', 'errors', 'server CPU ms/upload (API · workers · PostgreSQL)', 'client CPU ms/upload', 'analysis alone CPU ms/upload', 'pipeline overhead', 'PostgreSQL round trips · statements per upload (API process)'],
-    results.map((r) => [
+    ['mode', 'detectors', 'uploads', 'clients', 'uploads/s', 'p50 ms', 'p99 ms', 'errors', 'server CPU ms/upload (API · workers · PostgreSQL)', 'client CPU ms/upload', 'analysis alone CPU ms/upload (before · after)', 'pipeline overhead', 'PostgreSQL round trips · statements per upload (API process)'],
+    rows.map(({ result: r, before, after }) => [
       r.mode,
       r.detectors,
       r.uploads,
@@ -186,10 +184,10 @@ export async function benchApi(databaseUrl: string | undefined, log: (line: stri
       r.errors,
       `${serverCpuMs(r).toFixed(1)} (${r.cpu.api.toFixed(1)} · ${r.cpu.workers.toFixed(1)} · ${r.cpu.database.toFixed(1)})`,
       r.cpu.client.toFixed(1),
-      baselines.get(r.detectors)!.toFixed(1),
-      `${((100 * (serverCpuMs(r) - baselines.get(r.detectors)!)) / baselines.get(r.detectors)!).toFixed(1)} %`,
+      `${((before + after) / 2).toFixed(1)} (${before.toFixed(1)} · ${after.toFixed(1)})`,
+      `${((100 * (serverCpuMs(r) - (before + after) / 2)) / ((before + after) / 2)).toFixed(1)} %`,
       r.sql === undefined ? '—' : `${r.sql.roundTrips.toFixed(1)} · ${r.sql.statements.toFixed(1)}`,
     ]),
   );
-  return { markdown, results };
+  return { markdown, results: rows.map((row) => row.result) };
 }

@@ -34,8 +34,9 @@ machine: \`tollgate serve\` with \`TOLLGATE_WORKER_PROCESSES=1\` (the API proces
 CPU is counted per process from /proc/<pid>/stat, so other load on the machine does not enter it (it still slows the
 run down): "server CPU" is the API process (with its in-process workers), the worker processes and the PostgreSQL
 backends serving the benchmark's database; the load client is reported apart. "Analysis alone" is the CPU of
-decode + fingerprints + detectors + policy on the same files with no HTTP, queue or database; the overhead column is
-server CPU minus analysis, relative to analysis. This process is started with the V8 flags \`tollgate serve\` runs with
+decode + fingerprints + detectors + policy on the same files with no HTTP, queue or database, measured in this process
+right before and right after each load run (this VM's speed drifts within minutes); the overhead column is server CPU
+minus their mean, relative to it. This process is started with the V8 flags \`tollgate serve\` runs with
 (bin/node-flags.js). The last column counts what the API process sent to PostgreSQL per upload: round trips
 (a Database.batch of several statements is one) and statements.
 
