@@ -124,15 +124,7 @@ export async function claimUpload(db: Database, id: string): Promise<{ upload: C
              RETURNING *, (SELECT webhook_url IS NOT NULL FROM tenants WHERE tenants.id = uploads.tenant_id) AS tenant_has_webhook`,
       params: [id],
     },
-    {
-      sql: `SELECT u.id, u.contributor_id, u.received_at, v.decision
-              FROM uploads self JOIN uploads u ON u.tenant_id = self.tenant_id AND u.sha256 = self.sha256
-              LEFT JOIN verdicts v ON v.upload_id = u.id
-             WHERE self.id = $1 AND u.id <> self.id
-               AND (u.received_at < self.received_at OR (u.received_at = self.received_at AND u.id < self.id))
-             ORDER BY u.received_at, u.id LIMIT 50`,
-      params: [id],
-    },
+    sameBytesStatement(id, null),
   ]);
   const upload = claimed[0] as ClaimedUpload | undefined;
   return upload ? { upload, sameBytes: sameBytes.map(toPriorUpload) } : undefined;
@@ -183,25 +175,30 @@ export async function verdictOf(db: Queryable, tenantId: string, uploadId: strin
 }
 
 /**
- * Uploads of the same tenant with the same bytes that arrived before this one (ties broken by id),
- * for `dup.exact`. Only earlier ones: of two copies processed at once, the second is the duplicate.
+ * Uploads of the same tenant with the same bytes (`sha256`, or the upload's own when null) that arrived
+ * before this one (ties broken by id), for `dup.exact`. Only earlier ones: of two copies processed at
+ * once, the second is the duplicate.
  */
-export async function priorUploadsBySha256(db: Queryable, tenantId: string, sha256: string, uploadId: string): Promise<PriorUpload[]> {
-  const rows = await db.query<{ id: string; contributor_id: string | null; received_at: Date; decision: string | null }>(
-    `SELECT u.id, u.contributor_id, u.received_at, v.decision
-       FROM uploads u JOIN uploads self ON self.id = $3
-       LEFT JOIN verdicts v ON v.upload_id = u.id
-      WHERE u.tenant_id = $1 AND u.sha256 = $2 AND u.id <> self.id
-        AND (u.received_at < self.received_at OR (u.received_at = self.received_at AND u.id < self.id))
-      ORDER BY u.received_at, u.id LIMIT 50`,
-    [tenantId, sha256, uploadId],
-  );
-  return rows.map((r) => ({ uploadId: r.id, contributorId: r.contributor_id, receivedAt: new Date(r.received_at), decision: r.decision }));
+function sameBytesStatement(uploadId: string, sha256: string | null): Statement {
+  return {
+    sql: `SELECT u.id, u.contributor_id, u.received_at, v.decision
+            FROM uploads self JOIN uploads u ON u.tenant_id = self.tenant_id AND u.sha256 = COALESCE($2::text, self.sha256)
+            LEFT JOIN verdicts v ON v.upload_id = u.id
+           WHERE self.id = $1 AND u.id <> self.id
+             AND (u.received_at < self.received_at OR (u.received_at = self.received_at AND u.id < self.id))
+           ORDER BY u.received_at, u.id LIMIT 50`,
+    params: [uploadId, sha256],
+  };
+}
+
+export async function priorUploadsBySha256(db: Queryable, uploadId: string, sha256: string): Promise<PriorUpload[]> {
+  const { sql, params } = sameBytesStatement(uploadId, sha256);
+  return (await db.query(sql, params)).map(toPriorUpload);
 }
 
 /** Earlier uploads whose `meta.summary` evidence carries this camera-metadata fingerprint, for `meta.cloned_metadata`. */
 export async function priorUploadsByMetadataFingerprint(db: Queryable, tenantId: string, fingerprint: string, uploadId: string): Promise<PriorUpload[]> {
-  const rows = await db.query<{ id: string; contributor_id: string | null; received_at: Date; decision: string | null }>(
+  const rows = await db.query(
     `SELECT u.id, u.contributor_id, u.received_at, v.decision
        FROM signals s JOIN uploads u ON u.id = s.upload_id JOIN uploads self ON self.id = $3
        LEFT JOIN verdicts v ON v.upload_id = u.id
@@ -210,7 +207,7 @@ export async function priorUploadsByMetadataFingerprint(db: Queryable, tenantId:
       ORDER BY u.received_at, u.id LIMIT 50`,
     [tenantId, fingerprint, uploadId],
   );
-  return rows.map((r) => ({ uploadId: r.id, contributorId: r.contributor_id, receivedAt: new Date(r.received_at), decision: r.decision }));
+  return rows.map(toPriorUpload);
 }
 
 export async function listUploads(

@@ -19,7 +19,7 @@ export function storeLookups(
   sameBytes?: { sha256: string; uploads: PriorUpload[] },
 ): DetectorLookups {
   return {
-    uploadsBySha256: async (sha256) => (sha256 === sameBytes?.sha256 ? sameBytes.uploads : priorUploadsBySha256(db, tenantId, sha256, uploadId)),
+    uploadsBySha256: async (sha256) => (sha256 === sameBytes?.sha256 ? sameBytes.uploads : priorUploadsBySha256(db, uploadId, sha256)),
     uploadsByMetadataFingerprint: (fingerprint) => priorUploadsByMetadataFingerprint(db, tenantId, fingerprint, uploadId),
     enrolledFaces: (contributorId) => enrolledFacesOf(db, tenantId, contributorId),
     ...(indexes ? matchLookups(db, indexes, tenantId, uploadId, local) : {}),

@@ -137,7 +137,7 @@ async function commitResult(deps: ProcessDeps, upload: UploadRow, record: Upload
   const handoff = deps.handoff?.begin(upload.id) ? deps.handoff : undefined;
   const view = handoff ? uploadViewStatement(upload.tenant_id, upload.id) : undefined;
   try {
-    const { recorded, viewRow } = await commitWith(deps, upload, record, parts, mayDeliver, keypoints, view, job);
+    const { recorded, viewRow } = await commitWith(deps, upload, record, { parts, mayDeliver, keypoints, view, job });
     handoff?.deliver(upload.id, recorded && viewRow ? toUploadView(viewRow) : undefined);
     return recorded;
   } catch (error) {
@@ -146,16 +146,18 @@ async function commitResult(deps: ProcessDeps, upload: UploadRow, record: Upload
   }
 }
 
-async function commitWith(
-  deps: ProcessDeps,
-  upload: UploadRow,
-  record: UploadResult,
-  parts: CommitParts,
-  mayDeliver: boolean,
-  keypoints: ReturnType<typeof keypointsToStore>,
-  view: Statement | undefined,
-  job: QueuedJob | undefined,
-): Promise<{ recorded: boolean; viewRow: Row | undefined }> {
+/** What the verdict's commit carries besides the result. */
+interface CommitPlan {
+  parts: CommitParts;
+  mayDeliver: boolean;
+  keypoints: ReturnType<typeof keypointsToStore>;
+  /** The waiting request's view of the upload, read after the writes. */
+  view: Statement | undefined;
+  job: QueuedJob | undefined;
+}
+
+async function commitWith(deps: ProcessDeps, upload: UploadRow, record: UploadResult, plan: CommitPlan): Promise<{ recorded: boolean; viewRow: Row | undefined }> {
+  const { parts, mayDeliver, keypoints, view, job } = plan;
   if (!mayDeliver && !keypoints) {
     const batch = new RecordedStatements();
     const completion = job?.completeVia(batch);
