@@ -37,6 +37,8 @@ export class JobLoop<T extends object> {
   #running = new Set<Promise<void>>();
   #stopped = false;
   #wake: (() => void) | undefined;
+  /** A wake-up that came while the loop was not asleep (fetching, starting jobs): it must not be lost. */
+  #woken = false;
   #loop: Promise<void> | undefined;
 
   constructor(
@@ -58,7 +60,8 @@ export class JobLoop<T extends object> {
   wake(): void {
     const wake = this.#wake;
     this.#wake = undefined;
-    wake?.();
+    if (wake) wake();
+    else this.#woken = true;
   }
 
   /** Stops fetching and waits (up to `timeoutMs`) for the jobs in hand; unfinished ones expire and are retried. */
@@ -80,23 +83,26 @@ export class JobLoop<T extends object> {
           fetched = jobs.length;
           this.#buffered.push(...jobs);
         } catch (error) {
-          this.onError(error instanceof Error ? error : new Error(String(error)));
+          this.onError(asError(error));
         }
       }
       while (this.#active < this.options.concurrency && this.#buffered.length > 0 && !this.#stopped) this.#startJob(this.#buffered.shift()!);
       if (this.#stopped) break;
       // Sleep until a slot frees or a job arrives; poll when nothing came (other processes' jobs never wake us).
       const idle = fetched === 0 && this.#buffered.length === 0;
-      await new Promise<void>((resolve) => {
-        this.#wake = resolve;
-        if (idle || this.#active >= this.options.concurrency) setTimeout(resolve, this.options.pollingIntervalMs).unref();
-        else resolve();
-      });
-      this.#wake = undefined;
+      const woken = this.#woken;
+      this.#woken = false;
+      if (!woken && (idle || this.#active >= this.options.concurrency)) {
+        await new Promise<void>((resolve) => {
+          this.#wake = resolve;
+          setTimeout(resolve, this.options.pollingIntervalMs).unref();
+        });
+        this.#wake = undefined;
+      }
     }
     // Jobs fetched but not started go back to the queue at once rather than waiting to expire.
     const unstarted = this.#buffered.splice(0);
-    if (unstarted.length > 0) await this.release(this.options.queue, unstarted.map((job) => job.id)).catch((error: unknown) => this.onError(error instanceof Error ? error : new Error(String(error))));
+    if (unstarted.length > 0) await this.release(this.options.queue, unstarted.map((job) => job.id)).catch((error: unknown) => this.onError(asError(error)));
   }
 
   #startJob(job: PgBoss.JobWithMetadata<T>): void {
@@ -119,7 +125,7 @@ export class JobLoop<T extends object> {
         () => (completed ? undefined : this.boss.complete(this.options.queue, job.id).then(() => undefined)),
         (error: unknown) => this.boss.fail(this.options.queue, job.id, errorData(error)).then(() => undefined),
       )
-      .catch((error: unknown) => this.onError(error instanceof Error ? error : new Error(String(error))))
+      .catch((error: unknown) => this.onError(asError(error)))
       .finally(() => {
         this.#active--;
         this.#running.delete(running);
@@ -127,6 +133,10 @@ export class JobLoop<T extends object> {
       });
     this.#running.add(running);
   }
+}
+
+function asError(error: unknown): Error {
+  return error instanceof Error ? error : new Error(String(error));
 }
 
 function errorData(error: unknown): object {
