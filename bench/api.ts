@@ -7,7 +7,8 @@ import { loadConfig } from '../src/config/index.ts';
 import { createApiKey, ensureTenant } from '../src/db/tenants.ts';
 import { buildServer } from '../src/server/app.ts';
 import { startWorkerProcesses } from '../src/jobs/worker-processes.ts';
-import { backendPids, CpuLedger } from './process-cpu.ts';
+import { watchBackendCpu } from './backend-cpu.ts';
+import { CpuLedger } from './process-cpu.ts';
 import { countStatements } from './sql-count.ts';
 import { filesUnder, percentile, table } from './support.ts';
 
@@ -39,6 +40,18 @@ export function serverCpuMs(result: ApiLoadResult): number {
 const FOUNDATION = new Set(['dup.exact', 'quality.blank', 'quality.too_small', 'quality.blurry', 'meta.summary']);
 export const FOUNDATION_DETECTORS = (name: string): boolean => FOUNDATION.has(name);
 
+export interface LoadOptions {
+  /** `tollgate worker` processes beside the API process (server mode). */
+  workerProcesses?: number;
+  /** Uploads sent before the measured run. */
+  warmup?: number;
+  /** Called right before and right after the measured run (a profiler, say). */
+  around?: { before(): Promise<void>; after(): Promise<void> };
+}
+
+/** Uploads sent before each measured run (`BENCH_WARMUP`). */
+export const WARMUP_UPLOADS = Number(process.env['BENCH_WARMUP'] ?? 400);
+
 export async function loadOnce(
   mode: 'embedded' | 'server',
   detectorSet: { name: string; filter?: CreateOptions['detectorFilter'] },
@@ -46,7 +59,7 @@ export async function loadOnce(
   uploads: number,
   concurrency: number,
   databaseUrl: string | undefined,
-  workerProcesses = 1,
+  { workerProcesses = 1, warmup = WARMUP_UPLOADS, around }: LoadOptions = {},
 ): Promise<ApiLoadResult> {
   const dataDir = mkdtempSync(join(tmpdir(), 'tollgate-api-bench-'));
   const env: Record<string, string> = { TOLLGATE_DATA_DIR: dataDir, TOLLGATE_WORKER_CONCURRENCY: process.env['BENCH_CONCURRENCY'] ?? '2', LOG_LEVEL: 'silent' };
@@ -72,24 +85,27 @@ export async function loadOnce(
     const { key } = await createApiKey(tollgate.db, tenant.id);
     await pool?.ready;
     // Warm-up: JIT, caches, connection pools and the worker processes' first jobs are not the steady state.
-    await runClient([address, key, String(Math.min(48, uploads)), String(concurrency), ...paths]);
+    // V8 keeps optimising functions that run once per request for hundreds of requests (TurboFan still
+    // compiled ~1.3 ms per upload after 64 uploads, half that after 2,500), so the warm-up is long.
+    await runClient([address, key, String(warmup), String(concurrency), ...paths]);
+    await around?.before();
     const ledger = new CpuLedger();
     const workerPids = pool?.pids() ?? [];
-    const databasePids = mode === 'server' ? await backendPids(tollgate.db) : [];
-    ledger.mark([process.pid, ...workerPids, ...databasePids]);
+    ledger.mark([process.pid, ...workerPids]);
+    const backends = databaseUrl && mode === 'server' ? await watchBackendCpu(new URL(databaseUrl).pathname.slice(1)) : undefined;
     const statementsSent = mode === 'server' ? countStatements() : undefined;
     const client = await runClient([address, key, String(uploads), String(concurrency), ...paths]);
-    // Backends opened during the run count from zero; the pools keep them open, so they are still listed.
-    const databaseAfter = mode === 'server' ? await backendPids(tollgate.db) : [];
+    const databaseMs = (await backends?.stop()) ?? 0;
     const perUpload = (ms: number) => ms / uploads;
     const sent = statementsSent?.();
     const sql = sent ? { roundTrips: perUpload(sent.roundTrips), statements: perUpload(sent.statements) } : undefined;
     const cpu = {
       api: perUpload(ledger.spent([process.pid])),
       workers: perUpload(ledger.spent(workerPids)),
-      database: perUpload(ledger.spent([...databasePids, ...databaseAfter])),
+      database: perUpload(databaseMs),
       client: perUpload(client.cpuMs),
     };
+    await around?.after();
     const { latencies, errors, seconds } = client;
     latencies.sort((a, b) => a - b);
     return {
@@ -115,7 +131,7 @@ export async function loadOnce(
 }
 
 /** CPU per upload of the analysis alone (decode, detectors, policy), with no HTTP, queue or database. */
-export async function analysisBaseline(files: Buffer[], uploads: number, filter?: CreateOptions['detectorFilter']): Promise<number> {
+export async function analysisBaseline(files: Buffer[], uploads: number, filter?: CreateOptions['detectorFilter'], around?: LoadOptions['around']): Promise<number> {
   const { analysisDeps, configuredDetectors } = await import('../src/app.ts');
   const { analyse } = await import('../src/pipeline/analyse.ts');
   const { DetectorRegistry } = await import('../src/detectors/registry.ts');
@@ -124,16 +140,23 @@ export async function analysisBaseline(files: Buffer[], uploads: number, filter?
   const config = loadConfig({ env: { TOLLGATE_DATA_DIR: tmpdir() } });
   // The detectors the API runs with this configuration (configuredDetectors), so both sides count the same work.
   const deps = { ...analysisDeps(config, new DetectorRegistry(configuredDetectors(config).filter(filter ?? (() => true)))), policy: DEFAULT_POLICY };
-  const before = process.cpuUsage();
-  let next = 0;
-  const lane = async () => {
-    while (next < uploads) {
-      const i = next++;
-      await analyse(files[i % files.length]!, { receivedAt: new Date() }, NO_LOOKUPS, deps);
-    }
+  const run = async (count: number) => {
+    let next = 0;
+    const lane = async () => {
+      while (next < count) {
+        const i = next++;
+        await analyse(files[i % files.length]!, { receivedAt: new Date() }, NO_LOOKUPS, deps);
+      }
+    };
+    await Promise.all([lane(), lane(), lane()]);
   };
-  await Promise.all([lane(), lane(), lane()]);
+  // Warmed up like the load runs, so both sides are measured with their code already optimised.
+  await run(Math.min(uploads, 100));
+  await around?.before();
+  const before = process.cpuUsage();
+  await run(uploads);
   const cpu = process.cpuUsage(before);
+  await around?.after();
   return (cpu.user + cpu.system) / 1000 / uploads;
 }
 
@@ -162,7 +185,7 @@ export async function benchApi(databaseUrl: string | undefined, log: (line: stri
   const measure = async (mode: 'embedded' | 'server', set: (typeof sets)[number], workerProcesses?: number) => {
     log(`api: ${mode}${workerProcesses === 0 ? ' without worker processes' : ''}, ${set.name}, ${uploads} uploads (analysis alone before and after)`);
     const before = await baseline(set);
-    const result = await loadOnce(mode, set, paths, uploads, 16, databaseUrl, workerProcesses);
+    const result = await loadOnce(mode, set, paths, uploads, 16, databaseUrl, workerProcesses === undefined ? {} : { workerProcesses });
     rows.push({ result, before, after: await baseline(set) });
   };
   for (const mode of databaseUrl ? (['embedded', 'server'] as const) : (['embedded'] as const)) {

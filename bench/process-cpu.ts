@@ -1,5 +1,4 @@
 import { readFileSync } from 'node:fs';
-import type { Database } from '../src/db/database.ts';
 
 /** Clock ticks per second of /proc/<pid>/stat on Linux (USER_HZ, 100 on every mainstream kernel). */
 const TICKS_PER_SECOND = 100;
@@ -14,12 +13,6 @@ export function processCpuMs(pid: number): number | undefined {
   } catch {
     return undefined;
   }
-}
-
-/** PostgreSQL backends serving this database: their CPU is the database's share of the work. */
-export async function backendPids(db: Database): Promise<number[]> {
-  const rows = await db.query<{ pid: number }>('SELECT pid FROM pg_stat_activity WHERE datname = current_database()');
-  return rows.map((row) => row.pid);
 }
 
 /**

@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import PgBoss from 'pg-boss';
 import { RecordedStatements, type Database } from '../../src/db/database.ts';
-import { BACKENDS, type TestDatabase } from '../support/databases.ts';
+import { BACKENDS, freshPostgres, type TestDatabase } from '../support/databases.ts';
 
 describe.each(BACKENDS)('Database.batch on $name', (backend) => {
   let handle: TestDatabase;
@@ -81,5 +81,20 @@ describe.each(BACKENDS)('Database.batch on $name', (backend) => {
     await expect(lost).rejects.toThrow(/duplicate key/);
     expect(await boss.getQueueSize('batch-q')).toBe(1);
     await boss.stop({ graceful: false, close: false, wait: true });
+  });
+});
+
+describe('PostgreSQL sessions', () => {
+  it('plan every prepared statement generically, on each pooled connection', async () => {
+    const handle = await freshPostgres();
+    try {
+      // Concurrent queries take several connections from the pool; each must carry the setting.
+      const modes = await Promise.all(Array.from({ length: 6 }, () => handle.db.query<{ plan_cache_mode: string }>('SELECT pg_sleep(0.05), current_setting($1) AS plan_cache_mode', ['plan_cache_mode'])));
+      expect(modes.map((rows) => rows[0]!.plan_cache_mode)).toEqual(Array(6).fill('force_generic_plan'));
+      const [viaBatch] = await handle.db.batch([{ sql: 'SELECT current_setting($1) AS mode', params: ['plan_cache_mode'] }]);
+      expect(viaBatch).toEqual([{ mode: 'force_generic_plan' }]);
+    } finally {
+      await handle.drop();
+    }
   });
 });
