@@ -1,6 +1,6 @@
 /** Scan throughput and API load, written to docs/bench-pipeline.md (part of `npm run bench`). */
 import { writeFileSync } from 'node:fs';
-import { benchApi } from './api.ts';
+import { benchApi, WARMUP_UPLOADS } from './api.ts';
 import { benchScan } from './scan.ts';
 import { machine } from './support.ts';
 import { freshPostgres, postgresAvailable } from '../test/support/databases.ts';
@@ -31,9 +31,11 @@ Embedded mode: one process (PGlite, API, workers at concurrency 2, the default).
 machine: \`tollgate serve\` with \`TOLLGATE_WORKER_PROCESSES=1\` (the API process with in-process workers plus one
 \`tollgate worker\` process, each at concurrency 2), and \`serve\` alone (the default, \`TOLLGATE_WORKER_PROCESSES=0\`).
 
+Each run follows a warm-up of ${WARMUP_UPLOADS} uploads (V8 goes on optimising per-request code for hundreds of them).
 CPU is counted per process from /proc/<pid>/stat, so other load on the machine does not enter it (it still slows the
 run down): "server CPU" is the API process (with its in-process workers), the worker processes and the PostgreSQL
-backends serving the benchmark's database; the load client is reported apart. "Analysis alone" is the CPU of
+backends serving the benchmark's database (followed by a watcher process every 100 ms, so a connection the pool
+closes during the run still counts); the load client is reported apart. "Analysis alone" is the CPU of
 decode + fingerprints + detectors + policy on the same files with no HTTP, queue or database, measured in this process
 right before and right after each load run (this VM's speed drifts within minutes); the overhead column is server CPU
 minus their mean, relative to it. This process is started with the V8 flags \`tollgate serve\` runs with
