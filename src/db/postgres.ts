@@ -6,17 +6,10 @@ import { PipelinedBatch, type WireStatement } from './pg-batch.ts';
 pg.types.setTypeParser(pg.types.builtins.INT8, (value: string) => Number(value));
 
 export async function openPostgres(connectionString: string, poolSize = 10): Promise<Database> {
-  const pool = new pg.Pool({ connectionString, max: poolSize });
+  const pool = new pg.Pool({ connectionString: withSessionOptions(connectionString), max: poolSize });
   // An idle client whose connection is cut (server restart, DROP DATABASE … WITH (FORCE) in tests) makes
   // the pool emit 'error'; with no listener that is an uncaught exception. The pool replaces the client.
   pool.on('error', (error: Error) => process.emitWarning(`PostgreSQL idle client: ${error.message}`));
-  // pg-boss's statements on its job table (partitioned by queue) kept custom plans forever: PostgreSQL
-  // planned its fetch and complete CTEs on every run, 0.6 ms of its CPU per upload (perf, `npm run bench --
-  // overhead`). Our own statements were already on generic plans; this setting makes those two follow, with
-  // the partition chosen when the executor starts. A setting per session, so it is sent once per connection.
-  pool.on('connect', (client) => {
-    client.query('SET plan_cache_mode = force_generic_plan').catch((error: Error) => process.emitWarning(`PostgreSQL session setting: ${error.message}`));
-  });
   // Fail fast with a clear error when the server is not there.
   const probe = await pool.connect();
   probe.release();
@@ -93,6 +86,28 @@ export async function openPostgres(connectionString: string, poolSize = 10): Pro
       await pool.end();
     },
   };
+}
+
+/**
+ * pg-boss's statements on its job table (partitioned by queue) kept custom plans forever: PostgreSQL
+ * planned its fetch and complete CTEs on every run, 0.6 ms of its CPU per upload (`npm run bench --
+ * overhead`). Our own statements were already on generic plans; this makes those two follow, the partition
+ * chosen when the executor starts. Sent in each connection's startup packet, so it holds from the first query.
+ */
+const SESSION_OPTIONS = '-c plan_cache_mode=force_generic_plan';
+
+/** The connection string with our session options added to any it carries (pg lets the string's own `options` win over the config's). */
+function withSessionOptions(connectionString: string): string {
+  let url: URL;
+  try {
+    url = new URL(connectionString);
+  } catch {
+    // Not a URL (a bare socket path): connect as given, with PostgreSQL's default planning.
+    return connectionString;
+  }
+  const own = url.searchParams.get('options');
+  url.searchParams.set('options', own ? `${own} ${SESSION_OPTIONS}` : SESSION_OPTIONS);
+  return url.toString();
 }
 
 /** Most statements a pool prepares by name; SQL built with a varying shape past this runs unnamed. */

@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import PgBoss from 'pg-boss';
 import { RecordedStatements, type Database } from '../../src/db/database.ts';
+import { openPostgres } from '../../src/db/postgres.ts';
 import { BACKENDS, freshPostgres, type TestDatabase } from '../support/databases.ts';
 
 describe.each(BACKENDS)('Database.batch on $name', (backend) => {
@@ -93,6 +94,13 @@ describe('PostgreSQL sessions', () => {
       expect(modes.map((rows) => rows[0]!.plan_cache_mode)).toEqual(Array(6).fill('force_generic_plan'));
       const [viaBatch] = await handle.db.batch([{ sql: 'SELECT current_setting($1) AS mode', params: ['plan_cache_mode'] }]);
       expect(viaBatch).toEqual([{ mode: 'force_generic_plan' }]);
+      // Options the connection string carries are kept beside ours.
+      const withOwn = await openPostgres(`${handle.url!}?options=${encodeURIComponent('-c statement_timeout=12345')}`);
+      try {
+        expect(await withOwn.query('SELECT current_setting($1) AS timeout, current_setting($2) AS mode', ['statement_timeout', 'plan_cache_mode'])).toEqual([{ timeout: '12345ms', mode: 'force_generic_plan' }]);
+      } finally {
+        await withOwn.close();
+      }
     } finally {
       await handle.drop();
     }
