@@ -49,6 +49,11 @@ export interface LoadOptions {
   around?: { before(): Promise<void>; after(): Promise<void> };
 }
 
+/** The load both API benches send: the real camera JPEGs of exif-camera-samples. */
+export function cameraJpegs(): string[] {
+  return filesUnder('../shared/data/exif-camera-samples/images/jpg').filter((f) => !basename(f).startsWith('.'));
+}
+
 /** Uploads sent before each measured run (`BENCH_WARMUP`). */
 export const WARMUP_UPLOADS = Number(process.env['BENCH_WARMUP'] ?? 400);
 
@@ -173,7 +178,7 @@ function runClient(args: string[]): Promise<{ latencies: number[]; errors: numbe
 }
 
 export async function benchApi(databaseUrl: string | undefined, log: (line: string) => void, uploads = 400): Promise<{ markdown: string; results: ApiLoadResult[] }> {
-  const paths = filesUnder('../shared/data/exif-camera-samples/images/jpg').filter((f) => !basename(f).startsWith('.'));
+  const paths = cameraJpegs();
   const files = paths.map((f) => readFileSync(f));
   const sets = [
     { name: 'issue 2 (dup, quality, summary)', filter: (d: { name: string }) => FOUNDATION_DETECTORS(d.name) },

@@ -8,10 +8,10 @@
  */
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { basename, join } from 'node:path';
-import { analysisBaseline, FOUNDATION_DETECTORS, loadOnce, type LoadOptions } from './api.ts';
+import { join } from 'node:path';
+import { analysisBaseline, cameraJpegs, FOUNDATION_DETECTORS, loadOnce, type LoadOptions } from './api.ts';
 import { firstRule, innermost, jitMapNow, perfAvailable, readSamples, record, SAMPLE_HZ, type Recording, type Rule, type Sample } from './perf-samples.ts';
-import { filesUnder, machine, table } from './support.ts';
+import { machine, table } from './support.ts';
 import { freshPostgres, postgresAvailable } from '../test/support/databases.ts';
 
 const log = (line: string) => process.stderr.write(`${line}\n`);
@@ -91,7 +91,7 @@ async function main(): Promise<void> {
     return;
   }
   const uploads = Number(process.env['BENCH_UPLOADS'] ?? 600);
-  const paths = filesUnder('../shared/data/exif-camera-samples/images/jpg').filter((f) => !basename(f).startsWith('.'));
+  const paths = cameraJpegs();
   const files = paths.map((f) => readFileSync(f));
   const filter = (detector: { name: string }) => FOUNDATION_DETECTORS(detector.name);
   const scratch = mkdtempSync(join(tmpdir(), 'tollgate-overhead-'));
