@@ -210,14 +210,51 @@ export async function priorUploadsByMetadataFingerprint(db: Queryable, tenantId:
   return rows.map(toPriorUpload);
 }
 
-export async function listUploads(
-  db: Queryable,
-  tenantId: string,
-  filter: { status?: UploadStatus; contributorId?: string; limit: number; before?: Date },
-): Promise<UploadRow[]> {
-  return db.query<UploadRow>(
-    `SELECT * FROM uploads WHERE tenant_id = $1 AND ($2::text IS NULL OR status = $2) AND ($3::uuid IS NULL OR contributor_id = $3)
-       AND ($4::timestamptz IS NULL OR received_at < $4) ORDER BY received_at DESC, id LIMIT $5`,
-    [tenantId, filter.status ?? null, filter.contributorId ?? null, filter.before ?? null, filter.limit],
+export interface UploadListFilter {
+  status?: UploadStatus | undefined;
+  decision?: Verdict['decision'] | undefined;
+  contributorId?: string | undefined;
+  deviceId?: string | undefined;
+  taskId?: string | undefined;
+}
+
+/** Where the previous page ended: its last upload's receipt time in microseconds, and its id. */
+export interface UploadListCursor {
+  atUs: string;
+  id: string;
+}
+
+export type ListedUpload = UploadRow & { decision: Verdict['decision'] | null; at_us: string };
+
+/**
+ * A page of a tenant's uploads, newest first, keyset-paginated on (received_at, id) in microseconds so
+ * equal timestamps never skip rows. The SQL holds only the filters given: each combination is its own
+ * prepared statement whose plan walks the matching index (a contributor's uploads newest first), where
+ * one statement with `$n IS NULL OR …` for every filter would get one plan for all of them, walking
+ * the whole tenant's uploads to find a contributor's few.
+ */
+export async function listUploads(db: Queryable, tenantId: string, filter: UploadListFilter, cursor: UploadListCursor | undefined, limit: number): Promise<ListedUpload[]> {
+  const params: unknown[] = [tenantId];
+  const where = ['u.tenant_id = $1'];
+  const add = (condition: (param: string) => string, value: unknown): void => {
+    params.push(value);
+    where.push(condition(`$${params.length}`));
+  };
+  if (filter.status) add((p) => `u.status = ${p}`, filter.status);
+  if (filter.decision) add((p) => `v.decision = ${p}`, filter.decision);
+  if (filter.contributorId) add((p) => `u.contributor_id = ${p}::uuid`, filter.contributorId);
+  if (filter.deviceId) add((p) => `u.device_id = ${p}::uuid`, filter.deviceId);
+  if (filter.taskId) add((p) => `u.task_id = ${p}::uuid`, filter.taskId);
+  if (cursor) {
+    params.push(cursor.atUs, cursor.id);
+    where.push(`(u.received_at, u.id) < (timestamptz 'epoch' + $${params.length - 1}::bigint * interval '1 microsecond', $${params.length}::uuid)`);
+  }
+  params.push(limit);
+  return db.query<ListedUpload>(
+    `SELECT u.*, v.decision, (extract(epoch from u.received_at) * 1000000)::bigint::text AS at_us
+       FROM uploads u ${filter.decision ? 'JOIN' : 'LEFT JOIN'} verdicts v ON v.upload_id = u.id
+      WHERE ${where.join(' AND ')}
+      ORDER BY u.received_at DESC, u.id DESC LIMIT $${params.length}`,
+    params,
   );
 }

@@ -1,6 +1,6 @@
 import type { FastifyInstance } from 'fastify';
 import { isUuid, newId } from '../../db/ids.ts';
-import { getUpload, type UploadRow } from '../../db/uploads.ts';
+import { getUpload, listUploads, type UploadListFilter } from '../../db/uploads.ts';
 import { errorLevelPng } from '../../media/ela.ts';
 import { ingestUpload } from '../../uploads/ingest.ts';
 import { uploadFieldsSchema } from '../../uploads/fields.ts';
@@ -141,7 +141,7 @@ export function uploadRoutes(app: FastifyInstance, ctx: ServerContext): void {
   );
 
   app.get<{
-    Querystring: { limit: number; cursor?: string; status?: string; decision?: string; contributor?: string; device?: string; task?: string };
+    Querystring: { limit: number; cursor?: string; status?: UploadListFilter['status']; decision?: UploadListFilter['decision']; contributor?: string; device?: string; task?: string };
   }>(
     '/v1/uploads',
     {
@@ -172,10 +172,10 @@ export function uploadRoutes(app: FastifyInstance, ctx: ServerContext): void {
         [q.device, 'devices'],
         [q.task, 'tasks'],
       ];
-      const ids: Array<string | null> = [];
+      const ids: Array<string | undefined> = [];
       for (const [given, table] of parties) {
         if (given === undefined) {
-          ids.push(null);
+          ids.push(undefined);
           continue;
         }
         const id = await resolvePartyId(tollgate.db, table, tenant.id, given);
@@ -183,16 +183,8 @@ export function uploadRoutes(app: FastifyInstance, ctx: ServerContext): void {
         if (!id) return { items: [], next_cursor: null };
         ids.push(id);
       }
-      // Keyset pagination on (received_at, id) in microseconds, so equal timestamps never skip rows.
-      const rows = await tollgate.db.query<UploadRow & { decision: string | null; at_us: string }>(
-        `SELECT u.*, v.decision, (extract(epoch from u.received_at) * 1000000)::bigint::text AS at_us
-           FROM uploads u LEFT JOIN verdicts v ON v.upload_id = u.id
-          WHERE u.tenant_id = $1 AND ($2::text IS NULL OR u.status = $2) AND ($3::text IS NULL OR v.decision = $3)
-            AND ($4::uuid IS NULL OR u.contributor_id = $4) AND ($5::uuid IS NULL OR u.device_id = $5) AND ($6::uuid IS NULL OR u.task_id = $6)
-            AND ($7::bigint IS NULL OR (u.received_at, u.id) < (timestamptz 'epoch' + $7::bigint * interval '1 microsecond', $8::uuid))
-          ORDER BY u.received_at DESC, u.id DESC LIMIT $9`,
-        [tenant.id, q.status ?? null, q.decision ?? null, ids[0], ids[1], ids[2], cursor?.[0] ?? null, cursor?.[1] ?? null, q.limit + 1],
-      );
+      const filter = { status: q.status, decision: q.decision, contributorId: ids[0], deviceId: ids[1], taskId: ids[2] };
+      const rows = await listUploads(tollgate.db, tenant.id, filter, cursor && { atUs: cursor[0], id: cursor[1] }, q.limit + 1);
       const items = rows.slice(0, q.limit);
       const last = items.at(-1);
       return {

@@ -1,0 +1,10 @@
+-- Indexes for reads that scanned a whole tenant (or table) once the store grew (`npm run bench -- store`).
+-- The upload list filtered by contributor, device or task walks that party's uploads newest first instead
+-- of the tenant's; an upload's view finds its review decisions without reading them all. Status gets no
+-- index on purpose: a worker changes it twice per upload, and an indexed column would make those updates
+-- non-HOT (they are HOT for most uploads now).
+DROP INDEX uploads_contributor;
+CREATE INDEX uploads_contributor_received ON uploads (contributor_id, received_at DESC, id DESC);
+CREATE INDEX uploads_device_received ON uploads (device_id, received_at DESC, id DESC) WHERE device_id IS NOT NULL;
+CREATE INDEX uploads_task_received ON uploads (task_id, received_at DESC, id DESC) WHERE task_id IS NOT NULL;
+CREATE INDEX review_decisions_upload ON review_decisions (upload_id);
