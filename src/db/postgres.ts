@@ -89,12 +89,18 @@ export async function openPostgres(connectionString: string, poolSize = 10): Pro
 }
 
 /**
- * pg-boss's statements on its job table (partitioned by queue) kept custom plans forever: PostgreSQL
- * planned its fetch and complete CTEs on every run, 0.6 ms of its CPU per upload (`npm run bench --
+ * Session settings for every pooled connection, sent in its startup packet so they hold from the first query.
+ *
+ * Generic plans: pg-boss's statements on its job table (partitioned by queue) kept custom plans forever, so
+ * PostgreSQL planned its fetch and complete CTEs on every run, 0.6 ms of its CPU per upload (`npm run bench --
  * overhead`). Our own statements were already on generic plans; this makes those two follow, the partition
- * chosen when the executor starts. Sent in each connection's startup packet, so it holds from the first query.
+ * chosen when the executor starts.
+ *
+ * No parallel workers: a generic plan cannot see a page's `LIMIT $n`, so on a grown store PostgreSQL planned
+ * the newest page of uploads as a parallel scan, and starting two background workers took 5 ms of a read that
+ * takes 0.2 ms without them (`npm run bench -- store`). Every statement here reads or writes a few rows.
  */
-const SESSION_OPTIONS = '-c plan_cache_mode=force_generic_plan';
+const SESSION_OPTIONS = '-c plan_cache_mode=force_generic_plan -c max_parallel_workers_per_gather=0';
 
 /** The connection string with our session options added to any it carries (pg lets the string's own `options` win over the config's). */
 function withSessionOptions(connectionString: string): string {

@@ -86,7 +86,7 @@ describe.each(BACKENDS)('Database.batch on $name', (backend) => {
 });
 
 describe('PostgreSQL sessions', () => {
-  it('plan every prepared statement generically, on each pooled connection', async () => {
+  it('plan every prepared statement generically and start no parallel workers, on each pooled connection', async () => {
     const handle = await freshPostgres();
     try {
       // Concurrent queries take several connections from the pool; each must carry the setting.
@@ -94,6 +94,7 @@ describe('PostgreSQL sessions', () => {
       expect(modes.map((rows) => rows[0]!.plan_cache_mode)).toEqual(Array(6).fill('force_generic_plan'));
       const [viaBatch] = await handle.db.batch([{ sql: 'SELECT current_setting($1) AS mode', params: ['plan_cache_mode'] }]);
       expect(viaBatch).toEqual([{ mode: 'force_generic_plan' }]);
+      expect(await handle.db.query('SELECT current_setting($1) AS workers', ['max_parallel_workers_per_gather'])).toEqual([{ workers: '0' }]);
       // Options the connection string carries are kept beside ours.
       const withOwn = await openPostgres(`${handle.url!}?options=${encodeURIComponent('-c statement_timeout=12345')}`);
       try {
