@@ -97,8 +97,8 @@ export async function openPostgres(connectionString: string, poolSize = 10): Pro
  * chosen when the executor starts.
  *
  * No parallel workers: a generic plan cannot see a page's `LIMIT $n`, so on a grown store PostgreSQL planned
- * the newest page of uploads as a parallel scan, and starting two background workers took 5 ms of a read that
- * takes 0.2 ms without them (`npm run bench -- store`). Every statement here reads or writes a few rows.
+ * the newest page of uploads as a parallel scan, and starting its two background workers made a 0.66 ms read
+ * take 4.8 ms (`npm run bench -- store`). Every statement here reads or writes a few rows.
  */
 const SESSION_OPTIONS = '-c plan_cache_mode=force_generic_plan -c max_parallel_workers_per_gather=0';
 
