@@ -8,7 +8,7 @@ import { writeFileSync } from 'node:fs';
 import pg from 'pg';
 import { cameraJpegs, FOUNDATION_DETECTORS, loadOnce, serverCpuMs, WARMUP_UPLOADS, type ApiLoadResult } from './api.ts';
 import { DEFAULT_FILL, fillStore } from './store-fill.ts';
-import { machine, percentile, table } from './support.ts';
+import { machine, percentile, table, timeEach } from './support.ts';
 import type { Database } from '../src/db/database.ts';
 import { openPostgres } from '../src/db/postgres.ts';
 import { listUploads, type UploadListFilter } from '../src/db/uploads.ts';
@@ -71,16 +71,9 @@ async function timeReads(url: string, client: pg.Client): Promise<ReadTiming[]> 
     if (viewed) reads.push(['GET /v1/uploads/:id of a reviewed upload', async () => ((await uploadView(db, tenantId, viewed)) ? 1 : 0)]);
     const timings: ReadTiming[] = [];
     for (const [what, read] of reads) {
-      for (let i = 0; i < 5; i++) await read();
-      const ms: number[] = [];
       let rows = 0;
-      for (let i = 0; i < READ_REPEATS; i++) {
-        const started = performance.now();
-        rows = await read();
-        ms.push(performance.now() - started);
-      }
-      ms.sort((a, b) => a - b);
-      timings.push({ what, rows, p50: percentile(ms, 50), p99: percentile(ms, 99) });
+      const timing = await timeEach(Array.from({ length: READ_REPEATS }, (_, i) => i), async () => (rows = await read()));
+      timings.push({ what, rows, p50: percentile(timing.wall, 50), p99: percentile(timing.wall, 99) });
     }
     return timings;
   } finally {
@@ -155,7 +148,7 @@ ${table(
 ## Reads on the grown store
 
 Each read as the API makes it (\`listUploads\` and \`uploadView\`, prepared on a pool like the server's), ${READ_REPEATS} times
-after 5 warm-ups, while nothing else runs; wall time including the round trip.
+after a warm-up call (which prepares the statement), while nothing else runs; wall time including the round trip.
 
 ${table(
   ['read', 'rows', 'p50 ms', 'p99 ms'],
