@@ -34,30 +34,72 @@ export interface DeviceReport {
   app_version?: string | undefined;
 }
 
+interface ReadOrWrite {
+  table: PartyTable;
+  tenant: string;
+  external: string;
+  /** Column list and typed values of the row written when the party is new. */
+  insert: { columns: string; values: string };
+  /** Over the known row `e`: true when the report changes nothing, so nothing is written. */
+  unchanged: string;
+  /** The DO UPDATE's SET clause, for a changed party or a concurrent first sight. */
+  set: string;
+}
+
 /**
- * The upserts as SQL with their parameters named by the caller ($n placeholders), so an upload's
+ * CTEs ending in one named `name` that yields the party's row. The known row is read first and written
+ * only when the report changes it: an upload of a known contributor writes nothing, so a busy
+ * contributor's row is not rewritten (and locked until commit) by every upload. A party first seen by
+ * two statements at once still ends as one row: the second INSERT meets the first's conflict and updates.
+ */
+function readOrWrite(name: string, p: ReadOrWrite): string {
+  const { columns } = LISTS[p.table];
+  return `${name}_known AS (SELECT ${columns} FROM ${p.table} WHERE tenant_id = ${p.tenant} AND external_id = ${p.external}),
+    ${name}_written AS (
+      INSERT INTO ${p.table} (${p.insert.columns}) SELECT ${p.insert.values}
+       WHERE NOT EXISTS (SELECT 1 FROM ${name}_known e WHERE ${p.unchanged})
+      ON CONFLICT (tenant_id, external_id) DO UPDATE SET ${p.set}
+      RETURNING ${columns}),
+    ${name} AS (SELECT * FROM ${name}_written UNION ALL SELECT * FROM ${name}_known WHERE NOT EXISTS (SELECT 1 FROM ${name}_written))`;
+}
+
+/**
+ * The upserts as CTEs with their parameters named by the caller ($n placeholders), so an upload's
  * insert can carry them in its own WITH clause: one round trip for the upload and all three parties.
+ * Each ends in a CTE called `name` holding the party's row.
  */
 export const partyUpsertSql = {
-  contributor: (id: string, tenant: string, external: string) =>
-    `INSERT INTO contributors (id, tenant_id, external_id) VALUES (${id}, ${tenant}, ${external})
-     ON CONFLICT (tenant_id, external_id) DO UPDATE SET external_id = EXCLUDED.external_id
-     RETURNING id, external_id, created_at`,
-  device: (id: string, tenant: string, external: string, model: string, os: string, appVersion: string) =>
-    `INSERT INTO devices (id, tenant_id, external_id, model, os, app_version) VALUES (${id}, ${tenant}, ${external}, ${model}, ${os}, ${appVersion})
-     ON CONFLICT (tenant_id, external_id) DO UPDATE SET
-       model = COALESCE(EXCLUDED.model, devices.model),
-       os = COALESCE(EXCLUDED.os, devices.os),
-       app_version = COALESCE(EXCLUDED.app_version, devices.app_version),
-       last_seen_at = now()
-     RETURNING id, external_id, model, os, app_version, first_seen_at, last_seen_at`,
+  contributor: (name: string, id: string, tenant: string, external: string) =>
+    readOrWrite(name, {
+      table: 'contributors',
+      tenant,
+      external,
+      insert: { columns: 'id, tenant_id, external_id', values: `${id}::uuid, ${tenant}::uuid, ${external}::text` },
+      unchanged: 'true',
+      set: 'external_id = EXCLUDED.external_id',
+    }),
+  /** `last_seen_at` is kept to the minute: a device's row is rewritten at most once a minute unless its report changes. */
+  device: (name: string, id: string, tenant: string, external: string, model: string, os: string, appVersion: string) =>
+    readOrWrite(name, {
+      table: 'devices',
+      tenant,
+      external,
+      insert: { columns: 'id, tenant_id, external_id, model, os, app_version', values: `${id}::uuid, ${tenant}::uuid, ${external}::text, ${model}::text, ${os}::text, ${appVersion}::text` },
+      unchanged: `e.model IS NOT DISTINCT FROM COALESCE(${model}::text, e.model) AND e.os IS NOT DISTINCT FROM COALESCE(${os}::text, e.os)
+        AND e.app_version IS NOT DISTINCT FROM COALESCE(${appVersion}::text, e.app_version) AND e.last_seen_at > now() - interval '1 minute'`,
+      set: `model = COALESCE(EXCLUDED.model, devices.model), os = COALESCE(EXCLUDED.os, devices.os),
+        app_version = COALESCE(EXCLUDED.app_version, devices.app_version), last_seen_at = now()`,
+    }),
   /** `replaceSpec` false keeps a known task's spec when the caller sent none. */
-  task: (id: string, tenant: string, external: string, spec: string, givenAt: string, replaceSpec: string) =>
-    `INSERT INTO tasks (id, tenant_id, external_id, spec, given_at) VALUES (${id}, ${tenant}, ${external}, ${spec}, ${givenAt})
-     ON CONFLICT (tenant_id, external_id) DO UPDATE SET
-       spec = CASE WHEN ${replaceSpec}::boolean THEN EXCLUDED.spec ELSE tasks.spec END,
-       given_at = COALESCE(EXCLUDED.given_at, tasks.given_at)
-     RETURNING id, external_id, spec, given_at, created_at`,
+  task: (name: string, id: string, tenant: string, external: string, spec: string, givenAt: string, replaceSpec: string) =>
+    readOrWrite(name, {
+      table: 'tasks',
+      tenant,
+      external,
+      insert: { columns: 'id, tenant_id, external_id, spec, given_at', values: `${id}::uuid, ${tenant}::uuid, ${external}::text, ${spec}::jsonb, ${givenAt}::timestamptz` },
+      unchanged: `(NOT ${replaceSpec}::boolean OR e.spec = ${spec}::jsonb) AND (${givenAt}::timestamptz IS NULL OR e.given_at = ${givenAt}::timestamptz)`,
+      set: `spec = CASE WHEN ${replaceSpec}::boolean THEN EXCLUDED.spec ELSE tasks.spec END, given_at = COALESCE(EXCLUDED.given_at, tasks.given_at)`,
+    }),
 };
 
 export const deviceParams = (report: DeviceReport): unknown[] => [report.id, report.model ?? null, report.os ?? null, report.app_version ?? null];
@@ -69,12 +111,12 @@ export const taskParams = (externalId: string, spec: Record<string, unknown> | u
 ];
 
 export async function upsertContributor(db: Queryable, tenantId: string, externalId: string): Promise<Contributor> {
-  const rows = await db.query<Contributor>(partyUpsertSql.contributor('$1', '$2', '$3'), [newId(), tenantId, externalId]);
+  const rows = await db.query<Contributor>(`WITH ${partyUpsertSql.contributor('party', '$1', '$2', '$3')} SELECT * FROM party`, [newId(), tenantId, externalId]);
   return rows[0]!;
 }
 
 export async function upsertDevice(db: Queryable, tenantId: string, report: DeviceReport): Promise<Device> {
-  const rows = await db.query<Device>(partyUpsertSql.device('$1', '$2', '$3', '$4', '$5', '$6'), [newId(), tenantId, ...deviceParams(report)]);
+  const rows = await db.query<Device>(`WITH ${partyUpsertSql.device('party', '$1', '$2', '$3', '$4', '$5', '$6')} SELECT * FROM party`, [newId(), tenantId, ...deviceParams(report)]);
   return rows[0]!;
 }
 
@@ -85,7 +127,7 @@ export async function upsertTask(
   spec: Record<string, unknown> | undefined,
   givenAt: Date | undefined,
 ): Promise<Task> {
-  const rows = await db.query<Task>(partyUpsertSql.task('$1', '$2', '$3', '$4', '$5', '$6'), [newId(), tenantId, ...taskParams(externalId, spec, givenAt)]);
+  const rows = await db.query<Task>(`WITH ${partyUpsertSql.task('party', '$1', '$2', '$3', '$4', '$5', '$6')} SELECT * FROM party`, [newId(), tenantId, ...taskParams(externalId, spec, givenAt)]);
   return rows[0]!;
 }
 

@@ -63,14 +63,14 @@ export function insertUploadStatement(u: NewUpload): Statement {
   const next = (...values: unknown[]): string[] => values.map((v) => `$${params.push(v)}`);
   const parties: string[] = [];
   const idOf = (name: string, present: boolean) => (present ? `(SELECT id FROM ${name})` : 'NULL::uuid');
-  if (u.contributor) parties.push(`contributor AS (${partyUpsertSql.contributor(...(next(newId(), u.tenantId, u.contributor) as [string, string, string]))})`);
+  if (u.contributor) parties.push(partyUpsertSql.contributor('contributor', ...(next(newId(), u.tenantId, u.contributor) as [string, string, string])));
   if (u.device) {
     const [id, tenant, external, model, os, app] = next(newId(), u.tenantId, ...deviceParams(u.device)) as [string, string, string, string, string, string];
-    parties.push(`device AS (${partyUpsertSql.device(id, tenant, external, model, os, app)})`);
+    parties.push(partyUpsertSql.device('device', id, tenant, external, model, os, app));
   }
   if (u.task) {
     const [id, tenant, external, spec, givenAt, replace] = next(newId(), u.tenantId, ...taskParams(u.task.externalId, u.task.spec, u.task.givenAt)) as [string, string, string, string, string, string];
-    parties.push(`task AS (${partyUpsertSql.task(id, tenant, external, spec, givenAt, replace)})`);
+    parties.push(partyUpsertSql.task('task', id, tenant, external, spec, givenAt, replace));
   }
   return {
     sql: `${parties.length > 0 ? `WITH ${parties.join(', ')}` : ''}

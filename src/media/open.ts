@@ -19,6 +19,8 @@ export interface OpenMediaOptions {
    * Images always decode their working raster eagerly (it is cheap and every upload needs it).
    */
   eagerFrames?: boolean;
+  /** The bytes' SHA-256 when the caller already holds it (a content-addressed blob's key): not computed again. */
+  sha256?: string;
 }
 
 /**
@@ -44,7 +46,7 @@ async function open(bytes: Buffer, limits: MediaLimits, options: OpenMediaOption
   const structure = checkStructure(bytes, sniffed.format);
   guardMetadataVolume(structure.metadataBytes);
   for (const segment of structure.exifSegments) guardExif(segment);
-  const sha256 = createHash('sha256').update(bytes).digest('hex');
+  const sha256 = options.sha256 ?? createHash('sha256').update(bytes).digest('hex');
 
   const parts =
     sniffed.kind === 'video'

@@ -56,18 +56,19 @@ export async function analyse(
   facts: UploadFacts,
   lookups: DetectorLookups,
   deps: AnalysisDeps,
-  fileName?: string,
+  source: { fileName?: string | undefined; sha256?: string | undefined } = {},
 ): Promise<AnalysisResult> {
+  const { fileName } = source;
   const started = performance.now();
   let view: MediaView;
   try {
-    view = await openMedia(bytes, deps.limits);
+    view = await openMedia(bytes, deps.limits, source.sha256 ? { sha256: source.sha256 } : {});
   } catch (thrown) {
     if (!isTollgateError(thrown) || !thrown.code.startsWith('media.')) throw thrown;
     return {
       ok: false,
       ...(fileName ? { file: fileName } : {}),
-      sha256: createHash('sha256').update(bytes).digest('hex'),
+      sha256: source.sha256 ?? createHash('sha256').update(bytes).digest('hex'),
       error: { code: thrown.code, message: thrown.message },
       verdict: verdictForMediaError(deps.policy, thrown.code),
     };

@@ -70,7 +70,8 @@ export async function processUpload(deps: ProcessDeps, uploadId: string, job?: Q
   const analysisStarted = performance.now();
   const analysis = deps.local?.uploads ? { ...deps.analysis, fingerprint: withKeypoints(deps.analysis.fingerprint) } : deps.analysis;
   const lookups = storeLookups(deps.db, upload.tenant_id, upload.id, deps.indexes, deps.local, { sha256: upload.sha256, uploads: sameBytes });
-  const result = await analyse(bytes, facts, lookups, { ...analysis, policy }, upload.file_name ?? undefined);
+  // The blob's content address is its SHA-256: the analysis need not hash the bytes again.
+  const result = await analyse(bytes, facts, lookups, { ...analysis, policy }, { fileName: upload.file_name ?? undefined, sha256: upload.sha256 });
   const record: UploadResult = result.ok
     ? {
         uploadId,

@@ -62,7 +62,7 @@ export async function inspectCommand(argv: string[], config: Config): Promise<nu
   try {
     const deps = analysisDeps(config, undefined, reader);
     if (values.deep && deps.deep) deps.deep = { ...deps.deep, mode: 'always' };
-    result = await analyse(bytes, facts, lookups, { ...deps, policy: buildPolicy(0, undefined, deploymentPolicyDefaults(config)) }, file);
+    result = await analyse(bytes, facts, lookups, { ...deps, policy: buildPolicy(0, undefined, deploymentPolicyDefaults(config)) }, { fileName: file });
   } finally {
     await reader.close();
   }

@@ -122,7 +122,7 @@ describe.skipIf(!hasData)('malformed files with the deep read on', () => {
     };
     let deepRuns = 0;
     for (const f of all) {
-      const r = await analyse(readFileSync(f), { receivedAt: new Date() }, NO_LOOKUPS, deps, f);
+      const r = await analyse(readFileSync(f), { receivedAt: new Date() }, NO_LOOKUPS, deps, { fileName: f });
       if (r.ok) {
         expect(r.signals.filter((s) => s.code === 'system.detector_error'), f).toEqual([]);
         if (r.signals.some((s) => s.code === 'meta.deep_read')) deepRuns++;

@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import { DEFAULT_MEDIA_LIMITS } from '../../../src/media/limits.ts';
 import { openMedia } from '../../../src/media/open.ts';
@@ -23,6 +24,13 @@ describe('images: rasters and the cache', () => {
     // BT.601 luma of the first pixel.
     const [r, g, b] = [full.data[0] ?? 0, full.data[1] ?? 0, full.data[2] ?? 0];
     expect(Math.abs((grey.data[0] ?? 0) - (0.299 * r + 0.587 * g + 0.114 * b))).toBeLessThanOrEqual(1);
+  });
+
+  it("hashes the bytes, unless the caller holds their SHA-256 already (a blob's content address)", async () => {
+    const digest = createHash('sha256').update(TINY_JPEG).digest('hex');
+    expect((await openMedia(TINY_JPEG)).sha256).toBe(digest);
+    const known = 'f'.repeat(64);
+    expect((await openMedia(TINY_JPEG, DEFAULT_MEDIA_LIMITS, { sha256: known })).sha256).toBe(known);
   });
 
   it('caches each raster request: the same request returns the same raster', async () => {
