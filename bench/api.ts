@@ -93,6 +93,9 @@ export async function loadOnce(
     // V8 keeps optimising functions that run once per request for hundreds of requests (TurboFan still
     // compiled ~1.3 ms per upload after 64 uploads, half that after 2,500), so the warm-up is long.
     await runClient([address, key, String(warmup), String(concurrency), ...paths]);
+    // A deployment's autovacuum would have analysed the grown tables by now; this machine's PostgreSQL runs
+    // with it off. Without statistics the generic plan of pg-boss's job completion reads every retained job.
+    if (mode === 'server') await tollgate.db.query('ANALYZE');
     await around?.before();
     // Started before the ledger's mark, so spawning the watcher is not counted as the API process's work.
     const backends = databaseUrl && mode === 'server' ? await watchBackendCpu(new URL(databaseUrl).pathname.slice(1)) : undefined;

@@ -3,7 +3,8 @@
  * Usage: load-client.ts URL KEY UPLOADS CONCURRENCY FILE... → prints {"latencies":[...],"errors":n,"seconds":s,"cpuMs":ms}
  *
  * It plays an app's backend: keep-alive connections and a multipart body assembled from the file's
- * bytes as they are (no per-request copy), so the client's own CPU stays small next to the server's.
+ * bytes as they are (no per-request copy), so the client's own CPU stays small next to the server's;
+ * each upload names its contributor, device and task, IP and capture time as an app's would.
  */
 import { readFileSync } from 'node:fs';
 import { Agent, request } from 'node:http';
@@ -17,10 +18,22 @@ const agent = new Agent({ keepAlive: true, maxSockets: concurrency });
 const boundary = 'tollgate-bench-boundary-7d9c1e';
 const trailer = Buffer.from(`\r\n--${boundary}--\r\n`);
 
+/** What an app reports with each upload: who sent it, from which phone, for which task, from where and when. */
+function fieldsFor(i: number, name: string): Record<string, unknown> {
+  return {
+    contributor_id: `c${i % 50}`,
+    device: { id: `d${i % 50}`, model: 'Pixel 8', os: 'Android 15', app_version: '3.2.1' },
+    task_id: `t${i % 20}`,
+    client_ip: `198.51.100.${i % 250}`,
+    captured_at: new Date(Date.UTC(2026, 10, 20, 8) + i * 60_000).toISOString(),
+    file_name: name,
+  };
+}
+
 function bodyFor(i: number): Buffer[] {
   const name = `u${i}.jpg`;
   const head = Buffer.from(
-    `--${boundary}\r\nContent-Disposition: form-data; name="fields"\r\n\r\n${JSON.stringify({ contributor_id: `c${i % 50}`, file_name: name })}\r\n` +
+    `--${boundary}\r\nContent-Disposition: form-data; name="fields"\r\n\r\n${JSON.stringify(fieldsFor(i, name))}\r\n` +
       `--${boundary}\r\nContent-Disposition: form-data; name="file"; filename="${name}"\r\nContent-Type: application/octet-stream\r\n\r\n`,
   );
   return [head, files[i % files.length]!, trailer];

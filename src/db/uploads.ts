@@ -106,22 +106,27 @@ export async function getUploadById(db: Queryable, id: string): Promise<UploadRo
   return queryOne<UploadRow>(db, 'SELECT * FROM uploads WHERE id = $1', [id]);
 }
 
-/** A claimed upload, with what its verdict's commit needs to know about the tenant. */
+/** A claimed upload, with what its verdict's commit needs to know about the tenant and what detectors know of its device and task. */
 export interface ClaimedUpload extends UploadRow {
   tenant_has_webhook: boolean;
+  device: { external_id: string; model: string | null; os: string | null; app_version: string | null } | null;
+  /** `given_at` as JSON carries it: an ISO string. */
+  task: { id: string; spec: Record<string, unknown>; given_at: string | null } | null;
 }
 
 /**
  * Claims a received (or interrupted) upload for processing, unless it already has a verdict, and in the
- * same round trip reads the earlier uploads with the same bytes that `dup.exact` asks for. Returns
- * undefined when there is nothing to process.
+ * same round trip reads its device and task and the earlier uploads with the same bytes that `dup.exact`
+ * asks for. Returns undefined when there is nothing to process.
  */
 export async function claimUpload(db: Database, id: string): Promise<{ upload: ClaimedUpload; sameBytes: PriorUpload[] } | undefined> {
   const [claimed = [], sameBytes = []] = await db.batch([
     {
       sql: `UPDATE uploads SET status = 'processing', attempts = attempts + 1
              WHERE id = $1 AND status IN ('received', 'processing') AND NOT EXISTS (SELECT 1 FROM verdicts WHERE upload_id = $1)
-             RETURNING *, (SELECT webhook_url IS NOT NULL FROM tenants WHERE tenants.id = uploads.tenant_id) AS tenant_has_webhook`,
+             RETURNING *, (SELECT webhook_url IS NOT NULL FROM tenants WHERE tenants.id = uploads.tenant_id) AS tenant_has_webhook,
+               (SELECT row_to_json(d) FROM (SELECT external_id, model, os, app_version FROM devices WHERE id = uploads.device_id) d) AS device,
+               (SELECT row_to_json(t) FROM (SELECT id, spec, given_at FROM tasks WHERE id = uploads.task_id) t) AS task`,
       params: [id],
     },
     sameBytesStatement(id, null),

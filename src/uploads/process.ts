@@ -1,5 +1,5 @@
 import { executorFor, queryOne, RecordedStatements, type Database, type Row, type Statement } from '../db/database.ts';
-import { claimUpload, getUploadById, type UploadResult, type UploadRow } from '../db/uploads.ts';
+import { claimUpload, getUploadById, type ClaimedUpload, type UploadResult, type UploadRow } from '../db/uploads.ts';
 import type { JobInfo } from '../jobs/loop.ts';
 import type { BlobStore } from '../blobs/index.ts';
 import { QUEUES, type JobQueue } from '../jobs/queue.ts';
@@ -66,7 +66,8 @@ export async function processUpload(deps: ProcessDeps, uploadId: string, job?: Q
   const claim = await claimUpload(deps.db, uploadId);
   if (!claim) return { outcome: (await getUploadById(deps.db, uploadId)) ? 'already_decided' : 'missing' };
   const { upload, sameBytes } = claim;
-  const [bytes, facts, policy] = await Promise.all([deps.blobs.get(upload.blob_key), factsFor(deps, upload), deps.policyFor(upload.tenant_id)]);
+  const facts = factsFor(upload);
+  const [bytes, policy] = await Promise.all([deps.blobs.get(upload.blob_key), deps.policyFor(upload.tenant_id)]);
   const analysisStarted = performance.now();
   const analysis = deps.local?.uploads ? { ...deps.analysis, fingerprint: withKeypoints(deps.analysis.fingerprint) } : deps.analysis;
   const lookups = storeLookups(deps.db, upload.tenant_id, upload.id, deps.indexes, deps.local, { sha256: upload.sha256, uploads: sameBytes });
@@ -197,19 +198,8 @@ async function hasVerdict(deps: ProcessDeps, uploadId: string): Promise<boolean>
   return (await queryOne(deps.db, 'SELECT 1 FROM verdicts WHERE upload_id = $1', [uploadId])) !== undefined;
 }
 
-async function factsFor(deps: ProcessDeps, upload: UploadRow): Promise<UploadFacts> {
-  const device = upload.device_id
-    ? await queryOne<{ external_id: string; model: string | null; os: string | null; app_version: string | null }>(
-        deps.db,
-        'SELECT external_id, model, os, app_version FROM devices WHERE id = $1',
-        [upload.device_id],
-      )
-    : undefined;
-  const task = upload.task_id
-    ? await queryOne<{ id: string; spec: Record<string, unknown>; given_at: Date | null }>(deps.db, 'SELECT id, spec, given_at FROM tasks WHERE id = $1', [
-        upload.task_id,
-      ])
-    : undefined;
+function factsFor(upload: ClaimedUpload): UploadFacts {
+  const { device, task } = upload;
   return {
     tenantId: upload.tenant_id,
     uploadId: upload.id,

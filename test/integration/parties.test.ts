@@ -4,7 +4,11 @@ import { newId } from '../../src/db/ids.ts';
 import { migrate } from '../../src/db/migrate.ts';
 import { upsertContributor, upsertDevice, upsertTask } from '../../src/db/parties.ts';
 import { insertUploadStatement } from '../../src/db/uploads.ts';
+import { createTenant } from '../../src/db/tenants.ts';
+import type { Detector, UploadFacts } from '../../src/detectors/types.ts';
 import { BACKENDS, freshPostgres, type TestDatabase } from '../support/databases.ts';
+import { TINY_JPEG } from '../support/bad-inputs.ts';
+import { startTestTollgate } from '../support/tollgate.ts';
 
 /** The row version: a write (even of the same values) gives the row a new xmin. */
 async function versionOf(db: Database, table: 'contributors' | 'devices' | 'tasks', id: string): Promise<string> {
@@ -123,4 +127,45 @@ describe('a party first seen by two transactions on postgres', () => {
     expect(b.id).toBe(a.id);
   });
 
+});
+
+describe.each(BACKENDS)('what a worker tells detectors about the upload on $name', (backend) => {
+  it('hands them the device and task as stored, read in the claim', async () => {
+    const handle = await backend.open();
+    const seen = new Map<string, UploadFacts>();
+    const recorder: Detector = {
+      name: 'test.facts',
+      codes: [],
+      kinds: ['image'],
+      detect: async (_view, context) => {
+        if (context.upload.uploadId) seen.set(context.upload.uploadId, context.upload);
+        return [];
+      },
+    };
+    const t = await startTestTollgate(handle, {}, {}, { extraDetectors: [recorder] });
+    try {
+      await t.startWorkers();
+      const tenant = await createTenant(t.tollgate.db, `facts-${newId()}`);
+      const report = await t.upload(tenant.id, TINY_JPEG, {
+        contributor_id: 'dana',
+        device: { id: 'phone-9', model: 'Pixel 9', os: 'Android 16', app_version: '4.0.0' },
+        task_id: 'trash-9',
+        task: { spec: { media: 'image' }, given_at: '2026-11-20T08:00:00Z' },
+        client_ip: '203.0.113.9',
+        captured_at: '2026-11-20T08:05:00Z',
+      });
+      const facts = seen.get(report.id);
+      expect(facts).toMatchObject({
+        tenantId: tenant.id,
+        device: { externalId: 'phone-9', model: 'Pixel 9', os: 'Android 16', appVersion: '4.0.0' },
+        task: { spec: { media: 'image' }, givenAt: new Date('2026-11-20T08:00:00Z') },
+        clientIp: '203.0.113.9',
+        capturedAt: new Date('2026-11-20T08:05:00Z'),
+      });
+      expect(facts?.contributorId).toMatch(/^[0-9a-f-]{36}$/);
+      expect(facts?.task?.id).toMatch(/^[0-9a-f-]{36}$/);
+    } finally {
+      await t.close();
+    }
+  });
 });
