@@ -4,7 +4,7 @@
  *
  * It plays an app's backend: keep-alive connections and a multipart body assembled from the file's
  * bytes as they are (no per-request copy), so the client's own CPU stays small next to the server's;
- * each upload names its contributor, device and task, IP and capture time as an app's would.
+ * each upload names its contributor, device, IP and capture time as an app's would.
  */
 import { readFileSync } from 'node:fs';
 import { Agent, request } from 'node:http';
@@ -18,12 +18,14 @@ const agent = new Agent({ keepAlive: true, maxSockets: concurrency });
 const boundary = 'tollgate-bench-boundary-7d9c1e';
 const trailer = Buffer.from(`\r\n--${boundary}--\r\n`);
 
-/** What an app reports with each upload: who sent it, from which phone, for which task, from where and when. */
+/**
+ * What an app reports with each upload: who sent it, from which phone, from where and when. No task: an
+ * upload that answers one also gets the metadata deep phase (an ExifTool read), a later issue's checks.
+ */
 function fieldsFor(i: number, name: string): Record<string, unknown> {
   return {
     contributor_id: `c${i % 50}`,
     device: { id: `d${i % 50}`, model: 'Pixel 8', os: 'Android 15', app_version: '3.2.1' },
-    task_id: `t${i % 20}`,
     client_ip: `198.51.100.${i % 250}`,
     captured_at: new Date(Date.UTC(2026, 10, 20, 8) + i * 60_000).toISOString(),
     file_name: name,
