@@ -26,12 +26,16 @@ Start-up (opening the store, migrations, queue) is reported apart; files/s count
 
 ${uploads} uploads of the real camera JPEGs in \`../shared/data/exif-camera-samples/images/jpg\`, 16 concurrent clients, each
 \`POST /v1/uploads?wait=30000\` answering with the verdict (latency = upload sent → verdict received). The load
-client is a separate process on the same machine (keep-alive connections, multipart bodies sent from the file bytes).
+client is a separate process on the same machine (keep-alive connections, multipart bodies sent from the file bytes);
+each upload names a contributor (50 of them), a device (50, with model, OS and app version), a client IP and a capture
+time, as an app's backend would.
 Embedded mode: one process (PGlite, API, workers at concurrency 2, the default). Server mode on PostgreSQL, two ways on one 2-core
 machine: \`tollgate serve\` with \`TOLLGATE_WORKER_PROCESSES=1\` (the API process with in-process workers plus one
 \`tollgate worker\` process, each at concurrency 2), and \`serve\` alone (the default, \`TOLLGATE_WORKER_PROCESSES=0\`).
 
-Each run follows a warm-up of ${WARMUP_UPLOADS} uploads (V8 goes on optimising per-request code for hundreds of them).
+Each run follows a warm-up of ${WARMUP_UPLOADS} uploads (V8 goes on optimising per-request code for hundreds of them); in
+server mode the database is then analysed (\`ANALYZE\`), as autovacuum would have done by then: this machine's
+PostgreSQL runs with autovacuum off, and without statistics pg-boss's job completion reads every retained job.
 CPU is counted per process from /proc/<pid>/stat, so other load on the machine does not enter it (it still slows the
 run down): "server CPU" is the API process (with its in-process workers), the worker processes and the PostgreSQL
 backends serving the benchmark's database (followed by a watcher process every 100 ms, so a connection the pool
