@@ -47,26 +47,37 @@ interface ReadOrWrite {
 }
 
 /**
- * CTEs ending in one named `name` that yields the party's row. The known row is read first and written
- * only when the report changes it: an upload of a known contributor writes nothing, so a busy
- * contributor's row is not rewritten (and locked until commit) by every upload. A party first seen by
- * two statements at once still ends as one row: the second INSERT meets the first's conflict and updates.
+ * A party as SQL for a statement's WITH clause. The known row is read first and written only when the
+ * report changes it: an upload of a known contributor writes nothing, so a busy contributor's row is not
+ * rewritten (and locked until commit) by every upload. A party first seen by two statements at once still
+ * ends as one row: the second INSERT meets the first's conflict and updates it, and returns it.
  */
-function readOrWrite(name: string, p: ReadOrWrite): string {
+export interface PartySql {
+  /** The CTE `name`: the party's row when this statement wrote it (new, changed, or first seen concurrently); else empty. */
+  cte: string;
+  /** An expression for the party's id: the written row's, else the known row's. */
+  id: string;
+  /** A query for the party's whole row, to follow `WITH cte`. */
+  row: string;
+}
+
+function readOrWrite(name: string, p: ReadOrWrite): PartySql {
   const { columns } = LISTS[p.table];
-  return `${name}_known AS (SELECT ${columns} FROM ${p.table} WHERE tenant_id = ${p.tenant} AND external_id = ${p.external}),
-    ${name}_written AS (
+  const match = `tenant_id = ${p.tenant} AND external_id = ${p.external}`;
+  return {
+    cte: `${name} AS (
       INSERT INTO ${p.table} (${p.insert.columns}) SELECT ${p.insert.values}
-       WHERE NOT EXISTS (SELECT 1 FROM ${name}_known e WHERE ${p.unchanged})
+       WHERE NOT EXISTS (SELECT 1 FROM ${p.table} e WHERE ${match} AND ${p.unchanged})
       ON CONFLICT (tenant_id, external_id) DO UPDATE SET ${p.set}
-      RETURNING ${columns}),
-    ${name} AS (SELECT * FROM ${name}_written UNION ALL SELECT * FROM ${name}_known WHERE NOT EXISTS (SELECT 1 FROM ${name}_written))`;
+      RETURNING ${columns})`,
+    id: `COALESCE((SELECT id FROM ${name}), (SELECT id FROM ${p.table} WHERE ${match}))`,
+    row: `SELECT ${columns} FROM ${name} UNION ALL SELECT ${columns} FROM ${p.table} WHERE ${match} AND NOT EXISTS (SELECT 1 FROM ${name})`,
+  };
 }
 
 /**
- * The upserts as CTEs with their parameters named by the caller ($n placeholders), so an upload's
- * insert can carry them in its own WITH clause: one round trip for the upload and all three parties.
- * Each ends in a CTE called `name` holding the party's row.
+ * The upserts with their parameters named by the caller ($n placeholders), so an upload's insert can
+ * carry them in its own WITH clause: one round trip for the upload and all three parties.
  */
 export const partyUpsertSql = {
   contributor: (name: string, id: string, tenant: string, external: string) =>
@@ -111,12 +122,14 @@ export const taskParams = (externalId: string, spec: Record<string, unknown> | u
 ];
 
 export async function upsertContributor(db: Queryable, tenantId: string, externalId: string): Promise<Contributor> {
-  const rows = await db.query<Contributor>(`WITH ${partyUpsertSql.contributor('party', '$1', '$2', '$3')} SELECT * FROM party`, [newId(), tenantId, externalId]);
+  const party = partyUpsertSql.contributor('party', '$1', '$2', '$3');
+  const rows = await db.query<Contributor>(`WITH ${party.cte} ${party.row}`, [newId(), tenantId, externalId]);
   return rows[0]!;
 }
 
 export async function upsertDevice(db: Queryable, tenantId: string, report: DeviceReport): Promise<Device> {
-  const rows = await db.query<Device>(`WITH ${partyUpsertSql.device('party', '$1', '$2', '$3', '$4', '$5', '$6')} SELECT * FROM party`, [newId(), tenantId, ...deviceParams(report)]);
+  const party = partyUpsertSql.device('party', '$1', '$2', '$3', '$4', '$5', '$6');
+  const rows = await db.query<Device>(`WITH ${party.cte} ${party.row}`, [newId(), tenantId, ...deviceParams(report)]);
   return rows[0]!;
 }
 
@@ -127,7 +140,8 @@ export async function upsertTask(
   spec: Record<string, unknown> | undefined,
   givenAt: Date | undefined,
 ): Promise<Task> {
-  const rows = await db.query<Task>(`WITH ${partyUpsertSql.task('party', '$1', '$2', '$3', '$4', '$5', '$6')} SELECT * FROM party`, [newId(), tenantId, ...taskParams(externalId, spec, givenAt)]);
+  const party = partyUpsertSql.task('party', '$1', '$2', '$3', '$4', '$5', '$6');
+  const rows = await db.query<Task>(`WITH ${party.cte} ${party.row}`, [newId(), tenantId, ...taskParams(externalId, spec, givenAt)]);
   return rows[0]!;
 }
 

@@ -3,7 +3,7 @@ import type { Verdict } from '../policy/evaluate.ts';
 import type { Scores } from '../policy/scores.ts';
 import { queryOne, type Database, type Queryable, type Row, type Statement } from './database.ts';
 import { newId } from './ids.ts';
-import { deviceParams, partyUpsertSql, taskParams, type DeviceReport } from './parties.ts';
+import { deviceParams, partyUpsertSql, taskParams, type DeviceReport, type PartySql } from './parties.ts';
 
 export type UploadStatus = 'received' | 'processing' | 'done' | 'error';
 
@@ -61,23 +61,24 @@ export interface NewUpload {
 export function insertUploadStatement(u: NewUpload): Statement {
   const params: unknown[] = [u.id, u.tenantId, u.sha256, u.blobKey, u.bytes, u.fileName ?? null, u.declaredMime ?? null, u.clientIp ?? null, u.capturedAt ?? null, u.idempotencyKey ?? null];
   const next = (...values: unknown[]): string[] => values.map((v) => `$${params.push(v)}`);
-  const parties: string[] = [];
-  const idOf = (name: string, present: boolean) => (present ? `(SELECT id FROM ${name})` : 'NULL::uuid');
-  if (u.contributor) parties.push(partyUpsertSql.contributor('contributor', ...(next(newId(), u.tenantId, u.contributor) as [string, string, string])));
+  const idOf = (party: PartySql | undefined) => party?.id ?? 'NULL::uuid';
+  const contributor = u.contributor ? partyUpsertSql.contributor('contributor', ...(next(newId(), u.tenantId, u.contributor) as [string, string, string])) : undefined;
+  let device: PartySql | undefined;
   if (u.device) {
     const [id, tenant, external, model, os, app] = next(newId(), u.tenantId, ...deviceParams(u.device)) as [string, string, string, string, string, string];
-    parties.push(partyUpsertSql.device('device', id, tenant, external, model, os, app));
+    device = partyUpsertSql.device('device', id, tenant, external, model, os, app);
   }
+  let task: PartySql | undefined;
   if (u.task) {
     const [id, tenant, external, spec, givenAt, replace] = next(newId(), u.tenantId, ...taskParams(u.task.externalId, u.task.spec, u.task.givenAt)) as [string, string, string, string, string, string];
-    parties.push(partyUpsertSql.task('task', id, tenant, external, spec, givenAt, replace));
+    task = partyUpsertSql.task('task', id, tenant, external, spec, givenAt, replace);
   }
+  const parties = [contributor, device, task].filter((party): party is PartySql => party !== undefined);
   return {
-    sql: `${parties.length > 0 ? `WITH ${parties.join(', ')}` : ''}
+    sql: `${parties.length > 0 ? `WITH ${parties.map((party) => party.cte).join(', ')}` : ''}
      INSERT INTO uploads (id, tenant_id, sha256, blob_key, bytes, file_name, declared_mime, contributor_id, device_id, task_id,
        client_ip, captured_at, idempotency_key)
-     VALUES ($1, $2, $3, $4, $5, $6, $7, ${idOf('contributor', u.contributor !== undefined)}, ${idOf('device', u.device !== undefined)},
-       ${idOf('task', u.task !== undefined)}, $8, $9, $10)
+     VALUES ($1, $2, $3, $4, $5, $6, $7, ${idOf(contributor)}, ${idOf(device)}, ${idOf(task)}, $8, $9, $10)
      RETURNING id, sha256`,
     params,
   };

@@ -144,7 +144,7 @@ export const deviceSchema = {
     os: nullableStr,
     app_version: nullableStr,
     first_seen_at: dateTime,
-    last_seen_at: dateTime,
+    last_seen_at: { ...dateTime, description: 'when an upload last named this device, to the minute' },
     uploads: { type: 'integer' },
   },
 } as const;
