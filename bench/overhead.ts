@@ -124,7 +124,7 @@ function report(uploads: number, alone: Tally, pipeline: Tally, measured: { alon
 Generated ${new Date().toISOString()} on ${machine()}; reproduce with \`npm run bench -- overhead\` (needs Debian's \`linux-perf\`).
 
 The API bench's server-mode run (\`tollgate serve\` alone: the API process with its in-process workers, on a fresh
-PostgreSQL database), ${uploads} uploads of the real camera JPEGs from 16 clients after a warm-up, and then the
+PostgreSQL database), ${uploads} uploads of the real camera JPEGs from 16 clients after a warm-up and an \`ANALYZE\`, and then the
 analysis alone on the same files in the same process, each sampled by \`perf record -e cpu-clock -F ${SAMPLE_HZ} -g\`
 (the whole machine for the pipeline, to see PostgreSQL; this process for the analysis). A sample is about 1 ms of
 one thread's CPU; ms/upload = samples ÷ ${SAMPLE_HZ} Hz ÷ uploads. A Node sample belongs to the innermost frame
