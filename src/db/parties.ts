@@ -46,12 +46,7 @@ interface ReadOrWrite {
   set: string;
 }
 
-/**
- * A party as SQL for a statement's WITH clause. The known row is read first and written only when the
- * report changes it: an upload of a known contributor writes nothing, so a busy contributor's row is not
- * rewritten (and locked until commit) by every upload. A party first seen by two statements at once still
- * ends as one row: the second INSERT meets the first's conflict and updates it, and returns it.
- */
+/** A party as SQL for a statement's WITH clause. */
 export interface PartySql {
   /** The CTE `name`: the party's row when this statement wrote it (new, changed, or first seen concurrently); else empty. */
   cte: string;
@@ -61,6 +56,12 @@ export interface PartySql {
   row: string;
 }
 
+/**
+ * The known row is read first and written only when the report changes it: an upload of a known
+ * contributor writes nothing, so a busy contributor's row is not rewritten (and locked until commit) by
+ * every upload. A party first seen by two statements at once still ends as one row: the second INSERT
+ * meets the first's conflict, updates the row and returns it.
+ */
 function readOrWrite(name: string, p: ReadOrWrite): PartySql {
   const { columns } = LISTS[p.table];
   const match = `tenant_id = ${p.tenant} AND external_id = ${p.external}`;
