@@ -62,17 +62,12 @@ export function insertUploadStatement(u: NewUpload): Statement {
   const params: unknown[] = [u.id, u.tenantId, u.sha256, u.blobKey, u.bytes, u.fileName ?? null, u.declaredMime ?? null, u.clientIp ?? null, u.capturedAt ?? null, u.idempotencyKey ?? null];
   const next = (...values: unknown[]): string[] => values.map((v) => `$${params.push(v)}`);
   const idOf = (party: PartySql | undefined) => party?.id ?? 'NULL::uuid';
+  type Six = [string, string, string, string, string, string];
   const contributor = u.contributor ? partyUpsertSql.contributor('contributor', ...(next(newId(), u.tenantId, u.contributor) as [string, string, string])) : undefined;
-  let device: PartySql | undefined;
-  if (u.device) {
-    const [id, tenant, external, model, os, app] = next(newId(), u.tenantId, ...deviceParams(u.device)) as [string, string, string, string, string, string];
-    device = partyUpsertSql.device('device', id, tenant, external, model, os, app);
-  }
-  let task: PartySql | undefined;
-  if (u.task) {
-    const [id, tenant, external, spec, givenAt, replace] = next(newId(), u.tenantId, ...taskParams(u.task.externalId, u.task.spec, u.task.givenAt)) as [string, string, string, string, string, string];
-    task = partyUpsertSql.task('task', id, tenant, external, spec, givenAt, replace);
-  }
+  const device = u.device ? partyUpsertSql.device('device', ...(next(newId(), u.tenantId, ...deviceParams(u.device)) as Six)) : undefined;
+  const task = u.task
+    ? partyUpsertSql.task('task', ...(next(newId(), u.tenantId, ...taskParams(u.task.externalId, u.task.spec, u.task.givenAt)) as Six))
+    : undefined;
   const parties = [contributor, device, task].filter((party): party is PartySql => party !== undefined);
   return {
     sql: `${parties.length > 0 ? `WITH ${parties.map((party) => party.cte).join(', ')}` : ''}
