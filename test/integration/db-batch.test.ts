@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import PgBoss from 'pg-boss';
 import { RecordedStatements, type Database } from '../../src/db/database.ts';
+import { openPglite } from '../../src/db/pglite.ts';
 import { openPostgres } from '../../src/db/postgres.ts';
 import { BACKENDS, freshPostgres, type TestDatabase } from '../support/databases.ts';
 
@@ -105,5 +106,47 @@ describe('PostgreSQL sessions', () => {
     } finally {
       await handle.drop();
     }
+  });
+});
+
+describe('PGlite prepared statements', () => {
+  let db: Database;
+  beforeAll(async () => {
+    db = await openPglite();
+    await db.exec('CREATE TABLE shape_t (id int PRIMARY KEY, label text)');
+  });
+  afterAll(() => db.close());
+
+  it('plans generically, as the PostgreSQL sessions do', async () => {
+    expect(await db.query('SELECT current_setting($1) AS mode', ['plan_cache_mode'])).toEqual([{ mode: 'force_generic_plan' }]);
+  });
+
+  it('keeps answering correctly past the number of statements it keeps prepared', async () => {
+    // 600 distinct texts evict the oldest; running the first ones again prepares them anew.
+    for (let i = 0; i < 600; i++) expect(await db.query(`SELECT $1::int + ${i} AS n`, [1])).toEqual([{ n: i + 1 }]);
+    for (let i = 0; i < 5; i++) expect(await db.query(`SELECT $1::int + ${i} AS n`, [10])).toEqual([{ n: i + 10 }]);
+  });
+
+  it('parses a statement again when its table changed shape, outside a transaction', async () => {
+    await db.query('INSERT INTO shape_t (id, label) VALUES ($1, $2)', [1, 'one']);
+    const read = () => db.query('SELECT * FROM shape_t WHERE id = $1', [1]);
+    expect(await read()).toEqual([{ id: 1, label: 'one' }]);
+    await db.exec("ALTER TABLE shape_t ADD COLUMN note text DEFAULT 'n'");
+    expect(await read()).toEqual([{ id: 1, label: 'one', note: 'n' }]);
+    expect((await db.batch([{ sql: 'SELECT * FROM shape_t WHERE id = $1', params: [1] }]))[0]).toEqual([{ id: 1, label: 'one', note: 'n' }]);
+  });
+
+  it('reports a stale statement inside a transaction, which it cannot repeat, and recovers after it', async () => {
+    const read = (q: { query: Database['query'] }) => q.query('SELECT * FROM shape_t WHERE id = $1', [1]);
+    await read(db);
+    await db.exec('ALTER TABLE shape_t DROP COLUMN note');
+    await expect(db.transaction((tx) => read(tx))).rejects.toThrow(/cached plan must not change result type/);
+    expect(await db.transaction((tx) => read(tx))).toEqual([{ id: 1, label: 'one' }]);
+  });
+
+  it('gives a statement error its SQLSTATE and keeps the session usable', async () => {
+    await expect(db.query('SELECT 1 / $1::int', [0])).rejects.toMatchObject({ code: '22012' });
+    await expect(db.query('SELEC $1', [0])).rejects.toMatchObject({ code: '42601' });
+    expect(await db.query('SELECT $1::text AS ok', ['yes'])).toEqual([{ ok: 'yes' }]);
   });
 });
