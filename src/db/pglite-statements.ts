@@ -61,13 +61,13 @@ export class PgliteStatements {
   async #runPrepared(statements: readonly Statement[]): Promise<Row[][]> {
     const prepared: Prepared[] = [];
     for (const s of statements) prepared.push(await this.#prepare(s.sql));
-    const messages: Uint8Array[] = [];
+    const outgoing: Uint8Array[] = [];
     statements.forEach((s, i) => {
       const p = prepared[i]!;
-      messages.push(wire.bind({ statement: p.name, values: this.#values(p, s.params ?? []) }), wire.execute({}));
+      outgoing.push(wire.bind({ statement: p.name, values: this.#values(p, s.params ?? []) }), wire.execute({}));
     });
-    messages.push(wire.sync());
-    return this.#rows(await this.#pg.execProtocolStream(concat(messages), { syncToFs: false }), prepared);
+    outgoing.push(wire.sync());
+    return this.#rows(await this.#pg.execProtocolStream(concat(outgoing), { syncToFs: false }), prepared);
   }
 
   async #prepare(sql: string): Promise<Prepared> {
