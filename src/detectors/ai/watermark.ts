@@ -42,19 +42,36 @@ export const SD_PAYLOADS: readonly WatermarkPayload[] = [
   { name: 'Stable Diffusion XL (0xB3EC907BB19E)', bits: hexToBits('B3EC907BB19E', 48) },
 ];
 
-/** OpenCV COLOR_RGB2YUV, U plane only, as float (rounding happens where OpenCV would round: on output). */
+/**
+ * OpenCV COLOR_RGB2YUV's U = round(0.492·(B − Y) + 128) with Y = 0.299·R + 0.587·G + 0.114·B, as one
+ * table per channel: 0.492·(B − Y) = −0.147·R − 0.289·G + 0.436·B. For every one of the 2²⁴ colours the
+ * sum rounds to the same integer as OpenCV's order of operations (the unit tests check all of them), and
+ * it stays within 17..239, so nothing needs clamping.
+ */
+const U_OF_R = channelTable(-0.492 * 0.299);
+const U_OF_G = channelTable(-0.492 * 0.587);
+const U_OF_B = channelTable(0.492 * (1 - 0.114));
+
+function channelTable(weight: number): Float64Array {
+  const table = new Float64Array(256);
+  for (let v = 0; v < 256; v++) table[v] = weight * v;
+  return table;
+}
+
+/** U of the pixel at byte `i` (grey rasters: R = G = B). */
+export function uAt(data: Uint8Array, i: number, channels: number): number {
+  const r = data[i] ?? 0;
+  const g = channels === 1 ? r : (data[i + 1] ?? 0);
+  const b = channels === 1 ? r : (data[i + 2] ?? 0);
+  return Math.round((U_OF_R[r] ?? 0) + (U_OF_G[g] ?? 0) + (U_OF_B[b] ?? 0) + 128);
+}
+
+/** The U plane, cropped to rows × cols. */
 function uPlane(raster: Raster, rows: number, cols: number): Float32Array {
   const { width, channels, data } = raster;
   const u = new Float32Array(rows * cols);
   for (let y = 0; y < rows; y++) {
-    for (let x = 0; x < cols; x++) {
-      const i = (y * width + x) * channels;
-      const r = data[i] ?? 0;
-      const g = data[i + 1] ?? 0;
-      const b = data[i + 2] ?? 0;
-      const luma = 0.299 * r + 0.587 * g + 0.114 * b;
-      u[y * cols + x] = Math.min(255, Math.max(0, Math.round(0.492 * (b - luma) + 128)));
-    }
+    for (let x = 0; x < cols; x++) u[y * cols + x] = uAt(data, (y * width + x) * channels, channels);
   }
   return u;
 }
@@ -102,17 +119,30 @@ export function watermarkCapable(width: number, height: number): boolean {
   return width * height >= 256 * 256;
 }
 
-/** One 0/1 vote per 4×4 LL block, in embedding order. */
+/**
+ * One 0/1 vote per 4×4 LL block, in embedding order. Reads the same LL values as haarLL(uPlane(…)),
+ * a strip of four LL rows at a time, so a large photo never holds a full-size U plane.
+ */
 export function blockBits(raster: Raster): Uint8Array {
-  const rows = Math.floor(raster.height / 4) * 4;
-  const cols = Math.floor(raster.width / 4) * 4;
-  const { ll, h, w } = haarLL(uPlane(raster, rows, cols), rows, cols);
-  const bh = Math.floor(h / BLOCK);
-  const bw = Math.floor(w / BLOCK);
+  const { width, channels, data } = raster;
+  // LL is (⌊height/4⌋·2) × (⌊width/4⌋·2); whole 4×4 blocks of it cover ⌊height/8⌋ × ⌊width/8⌋.
+  const bh = Math.floor(raster.height / 8);
+  const bw = Math.floor(width / 8);
+  const stripWidth = bw * BLOCK;
+  const strip = new Float32Array(BLOCK * stripWidth);
   const votes = new Uint8Array(bh * bw);
   for (let bi = 0; bi < bh; bi++) {
+    for (let r = 0; r < BLOCK; r++) {
+      const top = (2 * (bi * BLOCK + r) * width) * channels;
+      const below = top + width * channels;
+      for (let j = 0; j < stripWidth; j++) {
+        const left = 2 * j * channels;
+        strip[r * stripWidth + j] =
+          (uAt(data, top + left, channels) + uAt(data, top + left + channels, channels) + uAt(data, below + left, channels) + uAt(data, below + left + channels, channels)) / 2;
+      }
+    }
     for (let bj = 0; bj < bw; bj++) {
-      const v = Math.abs(ll[maxPosition(ll, w, bi, bj)] ?? 0);
+      const v = Math.abs(strip[maxPosition(strip, stripWidth, 0, bj)] ?? 0);
       votes[bi * bw + bj] = v % WATERMARK_SCALE > 0.5 * WATERMARK_SCALE ? 1 : 0;
     }
   }

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import sharp from 'sharp';
-import { embedWatermark, matchPayloads, SD_PAYLOADS, decodeBits } from '../../../../src/detectors/ai/watermark.ts';
+import { embedWatermark, matchPayloads, SD_PAYLOADS, decodeBits, uAt } from '../../../../src/detectors/ai/watermark.ts';
 import { invisibleWatermarkDetector, isWatermarkMatch } from '../../../../src/detectors/ai/watermark-detector.ts';
 import { openMedia } from '../../../../src/media/open.ts';
 import type { Raster } from '../../../../src/media/types.ts';
@@ -21,6 +21,24 @@ describe('dwtDct decoding primitives', () => {
   it('votes per payload position with the reference threshold (mean > 127/255)', () => {
     expect(decodeBits(Uint8Array.from([1, 0, 1, 0, 1, 1]), 2)).toEqual([1, 0]);
     expect(decodeBits(Uint8Array.from([1, 0, 0, 1]), 2)).toEqual([1, 1]);
+  });
+
+  it("computes U exactly as OpenCV's COLOR_RGB2YUV for every 8-bit colour", () => {
+    const pixel = new Uint8Array(3);
+    let mismatches = 0;
+    for (let r = 0; r < 256; r++) {
+      for (let g = 0; g < 256; g++) {
+        for (let b = 0; b < 256; b++) {
+          pixel[0] = r;
+          pixel[1] = g;
+          pixel[2] = b;
+          const luma = 0.299 * r + 0.587 * g + 0.114 * b;
+          if (uAt(pixel, 0, 3) !== Math.min(255, Math.max(0, Math.round(0.492 * (b - luma) + 128)))) mismatches++;
+        }
+      }
+    }
+    expect(mismatches).toBe(0);
+    expect(uAt(Uint8Array.of(200), 0, 1)).toBe(128);
   });
 
   it('encodes the published payloads', () => {
