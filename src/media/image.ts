@@ -3,7 +3,7 @@ import { TollgateError } from '../errors.ts';
 import { decodeError, heicDecode, sharpDecode } from './decode.ts';
 import type { MediaLimits } from './limits.ts';
 import { readImageMetadata } from './metadata.ts';
-import { rasterFunction, targetSize, WORKING_SIDE, type Size } from './raster.ts';
+import { rasterFunction, resizeRgb, targetSize, WORKING_SIDE, type Size } from './raster.ts';
 import type { SniffResult } from './sniff.ts';
 import type { AppendedData, MediaFrame, MediaInfo, MediaMetadata, Raster, RasterRequest } from './types.ts';
 
@@ -74,8 +74,13 @@ export async function openImage(
   const display: Size = swap ? { width: header.height, height: header.width } : { width: header.width, height: header.height };
   const hevc = (format === 'heic' || format === 'heif') && header.compression === 'hevc';
   let useHeic = hevc && sharpLacksHevc;
-  const decodeAt = (size: Size): Promise<Raster> =>
-    useHeic ? heicDecode(bytes, size) : sharpDecode(bytes, size, { maxPixels: limits.maxPixels }, format);
+  // libheif decodes the whole image whatever size is asked for: decode once per view and resize from that.
+  let heicFull: Promise<Raster> | undefined;
+  const decodeAt = (size: Size): Promise<Raster> => {
+    if (!useHeic) return sharpDecode(bytes, size, { maxPixels: limits.maxPixels }, format);
+    heicFull ??= heicDecode(bytes, display);
+    return heicFull.then((full) => resizeRgb(full, size));
+  };
 
   const workingSize = targetSize(display, { maxSide: WORKING_SIDE });
   let working: Raster;
