@@ -62,17 +62,17 @@ export async function sharpDecode(bytes: Buffer, size: Size, options: SharpSourc
   }
 }
 
-/**
- * Full decode through libheif WASM in a worker thread (heic-worker.ts; it applies the irot/imir transforms
- * itself), then resize with sharp; the full-size RGBA is dropped at once.
- */
-export async function heicDecode(bytes: Buffer, size: Size, timeoutMs = 30_000): Promise<Raster> {
-  let decoded: HeicPixels;
+/** Full decode through libheif WASM in a worker thread (heic-worker.ts; it applies the irot/imir transforms itself). */
+export async function heicPixels(bytes: Buffer, timeoutMs = 30_000): Promise<HeicPixels> {
   try {
-    decoded = await decodeHeicInWorker(bytes, timeoutMs);
+    return await decodeHeicInWorker(bytes, timeoutMs);
   } catch (err) {
     throw decodeError(err, 'heic');
   }
+}
+
+/** One size of a decoded HEIC, resized by sharp with alpha flattened onto white. */
+export async function heicRaster(decoded: HeicPixels, size: Size): Promise<Raster> {
   const { width, height } = decoded;
   const rgba = Buffer.from(decoded.data.buffer, decoded.data.byteOffset, decoded.data.byteLength);
   try {

@@ -1,9 +1,10 @@
 import sharp from 'sharp';
 import { TollgateError } from '../errors.ts';
-import { decodeError, heicDecode, sharpDecode } from './decode.ts';
+import { decodeError, heicPixels, heicRaster, sharpDecode } from './decode.ts';
+import type { HeicPixels } from './heic-worker.ts';
 import type { MediaLimits } from './limits.ts';
 import { readImageMetadata } from './metadata.ts';
-import { rasterFunction, resizeRgb, targetSize, WORKING_SIDE, type Size } from './raster.ts';
+import { rasterFunction, targetSize, WORKING_SIDE, type Size } from './raster.ts';
 import type { SniffResult } from './sniff.ts';
 import type { AppendedData, MediaFrame, MediaInfo, MediaMetadata, Raster, RasterRequest } from './types.ts';
 
@@ -75,11 +76,11 @@ export async function openImage(
   const hevc = (format === 'heic' || format === 'heif') && header.compression === 'hevc';
   let useHeic = hevc && sharpLacksHevc;
   // libheif decodes the whole image whatever size is asked for: decode once per view and resize from that.
-  let heicFull: Promise<Raster> | undefined;
+  let decodedHeic: Promise<HeicPixels> | undefined;
   const decodeAt = (size: Size): Promise<Raster> => {
     if (!useHeic) return sharpDecode(bytes, size, { maxPixels: limits.maxPixels }, format);
-    heicFull ??= heicDecode(bytes, display);
-    return heicFull.then((full) => resizeRgb(full, size));
+    decodedHeic ??= heicPixels(bytes);
+    return decodedHeic.then((pixels) => heicRaster(pixels, size));
   };
 
   const workingSize = targetSize(display, { maxSide: WORKING_SIDE });

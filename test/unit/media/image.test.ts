@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
+import { heicPixels, heicRaster } from '../../../src/media/decode.ts';
 import { DEFAULT_MEDIA_LIMITS } from '../../../src/media/limits.ts';
 import { openMedia } from '../../../src/media/open.ts';
 import { TINY_GIF, TINY_JPEG, makePng, tinyPng } from '../../support/bad-inputs.ts';
@@ -86,6 +87,16 @@ describe.skipIf(!HAVE_SHARED)('images from the shared corpora', () => {
     expect(await view.raster({ maxSide: 64 })).toMatchObject({ width: 64, height: 48 });
     // Larger than the working raster: decoded again from the source, at the requested size.
     expect(await view.raster({ maxSide: 2048 })).toMatchObject({ width: 2048, height: 1536 });
+  });
+
+  it('derives every size of a HEIC view from one decode, each as decoding at that size gives it', async () => {
+    const bytes = shared('immich-test-assets/formats/heic/IMG_2682.heic');
+    const view = await openMedia(bytes);
+    const pixels = await heicPixels(bytes);
+    for (const size of [{ width: 1024, height: 768 }, { width: 4032, height: 3024 }]) {
+      const raster = await view.raster({ maxSide: size.width });
+      expect(Buffer.compare(Buffer.from(raster.data), Buffer.from((await heicRaster(pixels, size)).data)), `${size.width}`).toBe(0);
+    }
   });
 
   it('decodes HEVC HEIC through heic-decode (sharp has no HEVC plugin)', async () => {
