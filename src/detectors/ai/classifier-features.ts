@@ -1,5 +1,5 @@
 import type { Raster } from '../../media/types.ts';
-import { fft1d } from '../fft.ts';
+import { realFft2d } from '../fft.ts';
 
 /**
  * Hand-crafted pixel features for the AI-vs-camera classifier. Each family targets a known
@@ -36,27 +36,9 @@ export const RASTER_MAX_SIDE = 512;
 
 
 
-/** Power spectrum of an n×n block (rows then columns). */
+/** Power spectrum of an n×n block. */
 export function powerSpectrum(block: Float64Array, n: number): Float64Array {
-  const re = Float64Array.from(block);
-  const im = new Float64Array(n * n);
-  const rowRe = new Float64Array(n);
-  const rowIm = new Float64Array(n);
-  for (let pass = 0; pass < 2; pass++) {
-    for (let a = 0; a < n; a++) {
-      for (let b = 0; b < n; b++) {
-        const idx = pass === 0 ? a * n + b : b * n + a;
-        rowRe[b] = re[idx] ?? 0;
-        rowIm[b] = im[idx] ?? 0;
-      }
-      fft1d(rowRe, rowIm);
-      for (let b = 0; b < n; b++) {
-        const idx = pass === 0 ? a * n + b : b * n + a;
-        re[idx] = rowRe[b] ?? 0;
-        im[idx] = rowIm[b] ?? 0;
-      }
-    }
-  }
+  const { re, im } = realFft2d(block, n);
   const power = new Float64Array(n * n);
   for (let i = 0; i < n * n; i++) power[i] = (re[i] ?? 0) ** 2 + (im[i] ?? 0) ** 2;
   return power;
@@ -92,6 +74,62 @@ function centerCrop(raster: Raster): Crop {
   return { n, gray, rgb };
 }
 
+/**
+ * The bins of an n×n spectrum inside the unit radius (centre excluded), in row-major order, with what
+ * depends on position alone: the radial bin, log10 of the radius, whether it is in the outer ring, and the
+ * slope fit's sums over log radii. Computed once per size; the sums keep the row-major order, so the
+ * features are the same to the last bit as summing in the loop.
+ */
+interface SpectrumGeometry {
+  index: Int32Array;
+  bin: Uint8Array;
+  logRadius: Float64Array;
+  outer: Uint8Array;
+  outerCount: number;
+  sumLogRadius: number;
+  sumLogRadiusSquared: number;
+}
+
+const GEOMETRY = new Map<number, SpectrumGeometry>();
+
+function spectrumGeometry(n: number): SpectrumGeometry {
+  const cached = GEOMETRY.get(n);
+  if (cached) return cached;
+  const index: number[] = [];
+  const bin: number[] = [];
+  const logRadius: number[] = [];
+  const outer: number[] = [];
+  let sx = 0;
+  let sxx = 0;
+  const half = n / 2;
+  for (let v = 0; v < n; v++) {
+    const fv = v <= half ? v : v - n;
+    for (let u = 0; u < n; u++) {
+      const fu = u <= half ? u : u - n;
+      const r = Math.sqrt(fu * fu + fv * fv) / half;
+      if (r === 0 || r > 1) continue;
+      const lr = Math.log10(r);
+      index.push(v * n + u);
+      bin.push(Math.min(7, Math.floor(r * 8)));
+      logRadius.push(lr);
+      outer.push(r > 0.5 ? 1 : 0);
+      sx += lr;
+      sxx += lr * lr;
+    }
+  }
+  const geometry: SpectrumGeometry = {
+    index: Int32Array.from(index),
+    bin: Uint8Array.from(bin),
+    logRadius: Float64Array.from(logRadius),
+    outer: Uint8Array.from(outer),
+    outerCount: outer.reduce((a, b) => a + b, 0),
+    sumLogRadius: sx,
+    sumLogRadiusSquared: sxx,
+  };
+  GEOMETRY.set(n, geometry);
+  return geometry;
+}
+
 function spectrumFeatures(gray: Float64Array, n: number): number[] {
   let mean = 0;
   for (const v of gray) mean += v;
@@ -103,44 +141,58 @@ function spectrumFeatures(gray: Float64Array, n: number): number[] {
     for (let x = 0; x < n; x++) windowed[y * n + x] = ((gray[y * n + x] ?? 0) - mean) * (hann[x] ?? 0) * (hann[y] ?? 0);
   }
   const power = powerSpectrum(windowed, n);
+  const geometry = spectrumGeometry(n);
   const bins = new Float64Array(8);
   const counts = new Float64Array(8);
-  const outer = new Float64Array(n * n);
+  const outer = new Float64Array(geometry.outerCount);
   let outerCount = 0;
-  // Running sums for the least-squares slope of log power against log radius.
-  let sx = 0;
+  // Least-squares slope of log power against log radius; the sums over log radii are the geometry's.
   let sy = 0;
-  let sxx = 0;
   let sxy = 0;
-  let m = 0;
-  const half = n / 2;
-  for (let v = 0; v < n; v++) {
-    const fv = v <= half ? v : v - n;
-    for (let u = 0; u < n; u++) {
-      const fu = u <= half ? u : u - n;
-      const r = Math.sqrt(fu * fu + fv * fv) / half;
-      if (r === 0 || r > 1) continue;
-      const lp = Math.log10((power[v * n + u] ?? 0) + 1e-6);
-      const bin = Math.min(7, Math.floor(r * 8));
-      bins[bin] = (bins[bin] ?? 0) + lp;
-      counts[bin] = (counts[bin] ?? 0) + 1;
-      if (r > 0.5) outer[outerCount++] = lp;
-      const lr = Math.log10(r);
-      sx += lr;
-      sy += lp;
-      sxx += lr * lr;
-      sxy += lr * lp;
-      m++;
-    }
+  const m = geometry.index.length;
+  for (let k = 0; k < m; k++) {
+    const lp = Math.log10((power[geometry.index[k] ?? 0] ?? 0) + 1e-6);
+    const bin = geometry.bin[k] ?? 0;
+    bins[bin] = (bins[bin] ?? 0) + lp;
+    counts[bin] = (counts[bin] ?? 0) + 1;
+    if (geometry.outer[k]) outer[outerCount++] = lp;
+    sy += lp;
+    sxy += (geometry.logRadius[k] ?? 0) * lp;
   }
+  const sx = geometry.sumLogRadius;
   const profile = Array.from(bins, (total, i) => total / Math.max(1, counts[i] ?? 1));
   const avg = profile.reduce((a, b) => a + b, 0) / profile.length;
-  const den = m * sxx - sx * sx;
+  const den = m * geometry.sumLogRadiusSquared - sx * sx;
   const slope = den > 0 ? (m * sxy - sx * sy) / den : 0;
-  const ring = outer.subarray(0, outerCount).sort();
-  const median = ring[Math.floor(outerCount / 2)] ?? 0;
-  const peak = (ring[outerCount - 1] ?? 0) - median;
+  const median = outerCount > 0 ? kthSmallest(outer, Math.floor(outerCount / 2)) : 0;
+  const peak = (outerCount > 0 ? outer.reduce((a, b) => Math.max(a, b)) : 0) - median;
   return [...profile.map((p) => p - avg), slope, peak];
+}
+
+/** The k-th smallest value (0-based), by Hoare's selection; reorders `values`. */
+function kthSmallest(values: Float64Array, k: number): number {
+  let lo = 0;
+  let hi = values.length - 1;
+  while (lo < hi) {
+    const pivot = values[(lo + hi) >> 1] ?? 0;
+    let i = lo;
+    let j = hi;
+    while (i <= j) {
+      while ((values[i] ?? 0) < pivot) i++;
+      while ((values[j] ?? 0) > pivot) j--;
+      if (i <= j) {
+        const t = values[i] ?? 0;
+        values[i] = values[j] ?? 0;
+        values[j] = t;
+        i++;
+        j--;
+      }
+    }
+    if (k <= j) hi = j;
+    else if (k >= i) lo = i;
+    else return values[k] ?? 0;
+  }
+  return values[k] ?? 0;
 }
 
 /** 4-neighbour Laplacian residual (interior pixels only). */

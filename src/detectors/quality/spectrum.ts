@@ -1,5 +1,5 @@
 import type { Raster } from '../../media/types.ts';
-import { fft1d } from '../fft.ts';
+import { realFft2d } from '../fft.ts';
 
 /**
  * Moiré measure for quality.screen_recapture. A camera pointed at a screen samples the screen's pixel grid
@@ -15,29 +15,9 @@ export function logSpectrum(block: Float64Array, n: number): Float64Array {
   for (const v of block) mean += v;
   mean /= block.length;
   const hann = Float64Array.from({ length: n }, (_, i) => 0.5 - 0.5 * Math.cos((2 * Math.PI * i) / (n - 1)));
-  const re = new Float64Array(n * n);
-  const im = new Float64Array(n * n);
-  for (let y = 0; y < n; y++) for (let x = 0; x < n; x++) re[y * n + x] = (block[y * n + x]! - mean) * hann[x]! * hann[y]!;
-  const lr = new Float64Array(n);
-  const li = new Float64Array(n);
-  for (let y = 0; y < n; y++) {
-    lr.set(re.subarray(y * n, y * n + n));
-    li.set(im.subarray(y * n, y * n + n));
-    fft1d(lr, li);
-    re.set(lr, y * n);
-    im.set(li, y * n);
-  }
-  for (let x = 0; x < n; x++) {
-    for (let y = 0; y < n; y++) {
-      lr[y] = re[y * n + x]!;
-      li[y] = im[y * n + x]!;
-    }
-    fft1d(lr, li);
-    for (let y = 0; y < n; y++) {
-      re[y * n + x] = lr[y]!;
-      im[y * n + x] = li[y]!;
-    }
-  }
+  const windowed = new Float64Array(n * n);
+  for (let y = 0; y < n; y++) for (let x = 0; x < n; x++) windowed[y * n + x] = (block[y * n + x]! - mean) * hann[x]! * hann[y]!;
+  const { re, im } = realFft2d(windowed, n);
   const out = new Float64Array(n * n);
   const h = n / 2;
   for (let y = 0; y < n; y++) {
