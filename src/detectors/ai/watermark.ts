@@ -44,17 +44,17 @@ export const SD_PAYLOADS: readonly WatermarkPayload[] = [
 
 /**
  * OpenCV COLOR_RGB2YUV's U = round(0.492·(B − Y) + 128) with Y = 0.299·R + 0.587·G + 0.114·B, as one
- * table per channel: 0.492·(B − Y) = −0.147·R − 0.289·G + 0.436·B. For every one of the 2²⁴ colours the
- * sum rounds to the same integer as OpenCV's order of operations (the unit tests check all of them), and
- * it stays within 17..239, so nothing needs clamping.
+ * table per channel: 0.492·(B − Y) = −0.147·R − 0.289·G + 0.436·B, with 128.5 in the blue table so that
+ * truncating the sum rounds it. For every one of the 2²⁴ colours this gives the same integer as OpenCV's
+ * order of operations (the unit tests check all of them); U stays within 17..239, so nothing needs clamping.
  */
-const U_OF_R = channelTable(-0.492 * 0.299);
-const U_OF_G = channelTable(-0.492 * 0.587);
-const U_OF_B = channelTable(0.492 * (1 - 0.114));
+const U_OF_R = channelTable(-0.492 * 0.299, 0);
+const U_OF_G = channelTable(-0.492 * 0.587, 0);
+const U_OF_B = channelTable(0.492 * (1 - 0.114), 128.5);
 
-function channelTable(weight: number): Float64Array {
+function channelTable(weight: number, offset: number): Float64Array {
   const table = new Float64Array(256);
-  for (let v = 0; v < 256; v++) table[v] = weight * v;
+  for (let v = 0; v < 256; v++) table[v] = weight * v + offset;
   return table;
 }
 
@@ -63,7 +63,18 @@ export function uAt(data: Uint8Array, i: number, channels: number): number {
   const r = data[i] ?? 0;
   const g = channels === 1 ? r : (data[i + 1] ?? 0);
   const b = channels === 1 ? r : (data[i + 2] ?? 0);
-  return Math.round((U_OF_R[r] ?? 0) + (U_OF_G[g] ?? 0) + (U_OF_B[b] ?? 0) + 128);
+  return ((U_OF_R[r] ?? 0) + (U_OF_G[g] ?? 0) + (U_OF_B[b] ?? 0)) | 0;
+}
+
+/** U of `count` consecutive pixels from byte `start`, into `out`. */
+function uRow(data: Uint8Array, start: number, count: number, channels: number, out: Int32Array): void {
+  if (channels === 1) {
+    for (let x = 0; x < count; x++) out[x] = uAt(data, start + x, 1);
+    return;
+  }
+  for (let x = 0, i = start; x < count; x++, i += channels) {
+    out[x] = ((U_OF_R[data[i] ?? 0] ?? 0) + (U_OF_G[data[i + 1] ?? 0] ?? 0) + (U_OF_B[data[i + 2] ?? 0] ?? 0)) | 0;
+  }
 }
 
 /** The U plane, cropped to rows × cols. */
@@ -130,15 +141,16 @@ export function blockBits(raster: Raster): Uint8Array {
   const bw = Math.floor(width / 8);
   const stripWidth = bw * BLOCK;
   const strip = new Float32Array(BLOCK * stripWidth);
+  const upper = new Int32Array(2 * stripWidth);
+  const lower = new Int32Array(2 * stripWidth);
   const votes = new Uint8Array(bh * bw);
   for (let bi = 0; bi < bh; bi++) {
     for (let r = 0; r < BLOCK; r++) {
-      const top = (2 * (bi * BLOCK + r) * width) * channels;
-      const below = top + width * channels;
+      const y = 2 * (bi * BLOCK + r);
+      uRow(data, y * width * channels, 2 * stripWidth, channels, upper);
+      uRow(data, (y + 1) * width * channels, 2 * stripWidth, channels, lower);
       for (let j = 0; j < stripWidth; j++) {
-        const left = 2 * j * channels;
-        strip[r * stripWidth + j] =
-          (uAt(data, top + left, channels) + uAt(data, top + left + channels, channels) + uAt(data, below + left, channels) + uAt(data, below + left + channels, channels)) / 2;
+        strip[r * stripWidth + j] = ((upper[2 * j] ?? 0) + (upper[2 * j + 1] ?? 0) + (lower[2 * j] ?? 0) + (lower[2 * j + 1] ?? 0)) / 2;
       }
     }
     for (let bj = 0; bj < bw; bj++) {
