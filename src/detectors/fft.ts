@@ -36,43 +36,22 @@ export function fft1d(re: Float64Array, im: Float64Array): void {
   for (let len = 2; len <= n; len <<= 1) {
     const step = n / len;
     const halfLen = len >> 1;
-    // The same butterflies in either order; the longer loop goes inside (short transforms early, few groups late).
-    if (halfLen < step) {
-      for (let k = 0; k < halfLen; k++) {
-        const wr = cos[k * step] ?? 1;
-        const wi = sin[k * step] ?? 0;
-        for (let a = k; a < n; a += len) {
-          const b = a + halfLen;
-          const br = re[b] ?? 0;
-          const bi = im[b] ?? 0;
-          const xr = br * wr - bi * wi;
-          const xi = br * wi + bi * wr;
-          const ar = re[a] ?? 0;
-          const ai = im[a] ?? 0;
-          re[b] = ar - xr;
-          im[b] = ai - xi;
-          re[a] = ar + xr;
-          im[a] = ai + xi;
-        }
-      }
-    } else {
-      for (let i = 0; i < n; i += len) {
-        for (let k = 0; k < halfLen; k++) {
-          const wr = cos[k * step] ?? 1;
-          const wi = sin[k * step] ?? 0;
-          const a = i + k;
-          const b = a + halfLen;
-          const br = re[b] ?? 0;
-          const bi = im[b] ?? 0;
-          const xr = br * wr - bi * wi;
-          const xi = br * wi + bi * wr;
-          const ar = re[a] ?? 0;
-          const ai = im[a] ?? 0;
-          re[b] = ar - xr;
-          im[b] = ai - xi;
-          re[a] = ar + xr;
-          im[a] = ai + xi;
-        }
+    // Twiddle by twiddle: each is read once per level, not once per group.
+    for (let k = 0; k < halfLen; k++) {
+      const wr = cos[k * step] ?? 1;
+      const wi = sin[k * step] ?? 0;
+      for (let a = k; a < n; a += len) {
+        const b = a + halfLen;
+        const br = re[b] ?? 0;
+        const bi = im[b] ?? 0;
+        const xr = br * wr - bi * wi;
+        const xi = br * wi + bi * wr;
+        const ar = re[a] ?? 0;
+        const ai = im[a] ?? 0;
+        re[b] = ar - xr;
+        im[b] = ai - xi;
+        re[a] = ar + xr;
+        im[a] = ai + xi;
       }
     }
   }
