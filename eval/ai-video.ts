@@ -2,7 +2,7 @@
  * eval/ai.ts parts for issue 5's later work: AI video detection (`ai.video_*`), the "inspect names the
  * generator / clears camera originals" check, and the comparison with published detectors.
  */
-import { readdirSync, readFileSync, statSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import sharp from 'sharp';
 import { cameraNativeEvidence } from '../src/detectors/ai/camera-native.ts';
@@ -15,19 +15,11 @@ import type { MediaView } from '../src/media/types.ts';
 import { evaluate as decide } from '../src/policy/evaluate.ts';
 import { DEFAULT_POLICY } from '../src/policy/spec.ts';
 import { exifSegment, withCameraExif } from '../test/support/exif-transplant.ts';
+import { pct as percent, walk } from './support.ts';
 import { comfyCommentTag, GENERATOR_SHAPE, PHONE_SHAPE, slideshow, stripAnimatedWebp } from '../test/support/ai-videos.ts';
 
 const ctx = () => ({ upload: { receivedAt: new Date() }, lookups: NO_LOOKUPS, abort: new AbortController().signal });
-const pct = (n: number, d: number): string => (d === 0 ? 'n/a' : `${((100 * n) / d).toFixed(0)} % (${n}/${d})`);
-
-function walk(dir: string, pattern: RegExp): string[] {
-  return readdirSync(dir)
-    .sort()
-    .flatMap((name) => {
-      const path = join(dir, name);
-      return statSync(path).isDirectory() ? walk(path, pattern) : pattern.test(name) ? [path] : [];
-    });
-}
+const pct = (n: number, d: number): string => percent(n, d, 0);
 
 async function signalsOf(detectors: readonly Detector[], view: MediaView): Promise<Signal[]> {
   const out: Signal[] = [];

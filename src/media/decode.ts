@@ -38,9 +38,9 @@ export interface SharpSourceOptions {
  * 12 MP JPEG → 1024 px decode read only a quarter of the DCT coefficients. Alpha is flattened onto white,
  * which is how a person sees a transparent upload on a page.
  */
-export async function sharpDecode(bytes: Buffer, size: Size, options: SharpSourceOptions, format: string): Promise<Raster> {
+export async function sharpDecode(bytes: Buffer, size: Size, options: SharpSourceOptions, format: string, rows = size.height): Promise<Raster> {
   try {
-    const { data, info } = await sharp(bytes, {
+    const pipeline = sharp(bytes, {
       limitInputPixels: options.maxPixels,
       // 'error' fails on truncated and corrupt data but tolerates libjpeg warnings such as
       // "extraneous bytes before marker", which many real camera files trigger.
@@ -52,9 +52,10 @@ export async function sharpDecode(bytes: Buffer, size: Size, options: SharpSourc
       .rotate()
       .flatten({ background: '#ffffff' })
       .toColourspace('srgb')
-      .resize(size.width, size.height, { fit: 'fill' })
-      .raw({ depth: 'uchar' })
-      .toBuffer({ resolveWithObject: true });
+      .resize(size.width, size.height, { fit: 'fill' });
+    // Cut after the resize; libvips then reads a sequential source (a JPEG) only down to the band.
+    if (rows < size.height) pipeline.extract({ left: 0, top: 0, width: size.width, height: rows });
+    const { data, info } = await pipeline.raw({ depth: 'uchar' }).toBuffer({ resolveWithObject: true });
     if (info.channels !== 3) throw new Error(`unexpected channel count ${info.channels}`);
     return { width: info.width, height: info.height, channels: 3, data };
   } catch (err) {
@@ -71,17 +72,17 @@ export async function heicPixels(bytes: Buffer, timeoutMs = 30_000): Promise<Hei
   }
 }
 
-/** One size of a decoded HEIC, resized by sharp with alpha flattened onto white. */
-export async function heicRaster(decoded: HeicPixels, size: Size): Promise<Raster> {
+/** One size of a decoded HEIC (its top `rows` rows when given), resized by sharp with alpha flattened onto white. */
+export async function heicRaster(decoded: HeicPixels, size: Size, rows = size.height): Promise<Raster> {
   const { width, height } = decoded;
   const rgba = Buffer.from(decoded.data.buffer, decoded.data.byteOffset, decoded.data.byteLength);
   try {
-    const data = await sharp(rgba, { raw: { width, height, channels: 4 }, limitInputPixels: false })
+    const pipeline = sharp(rgba, { raw: { width, height, channels: 4 }, limitInputPixels: false })
       .flatten({ background: '#ffffff' })
-      .resize(size.width, size.height, { fit: 'fill' })
-      .raw()
-      .toBuffer();
-    return { width: size.width, height: size.height, channels: 3, data };
+      .resize(size.width, size.height, { fit: 'fill' });
+    if (rows < size.height) pipeline.extract({ left: 0, top: 0, width: size.width, height: rows });
+    const data = await pipeline.raw().toBuffer();
+    return { width: size.width, height: rows, channels: 3, data };
   } catch (err) {
     throw decodeError(err, 'heic');
   }

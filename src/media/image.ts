@@ -77,10 +77,10 @@ export async function openImage(
   let useHeic = hevc && sharpLacksHevc;
   // libheif decodes the whole image whatever size is asked for: decode once per view and resize from that.
   let decodedHeic: Promise<HeicPixels> | undefined;
-  const decodeAt = (size: Size): Promise<Raster> => {
-    if (!useHeic) return sharpDecode(bytes, size, { maxPixels: limits.maxPixels }, format);
+  const decodeAt = (size: Size, rows?: number): Promise<Raster> => {
+    if (!useHeic) return sharpDecode(bytes, size, { maxPixels: limits.maxPixels }, format, rows);
     decodedHeic ??= heicPixels(bytes);
-    return decodedHeic.then((pixels) => heicRaster(pixels, size));
+    return decodedHeic.then((pixels) => heicRaster(pixels, size, rows));
   };
 
   const workingSize = targetSize(display, { maxSide: WORKING_SIDE });
@@ -95,7 +95,7 @@ export async function openImage(
     useHeic = true;
     working = await decodeAt(workingSize);
   }
-  const raster = rasterFunction(display, () => Promise.resolve(working), (size) => decodeAt(size));
+  const raster = rasterFunction(display, () => Promise.resolve(working), decodeAt);
 
   const info: MediaInfo = {
     kind: 'image',

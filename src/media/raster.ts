@@ -63,27 +63,52 @@ export class PromiseCache<T> {
     }
     return p;
   }
+
+  peek(key: string): Promise<T> | undefined {
+    return this.entries.get(key);
+  }
 }
 
 /**
  * A raster source: `base` is the decoded working raster (RGB, display orientation); `direct` decodes the
- * source at a given size when the request is larger than `base`. Returns the request function of a view.
+ * source at a given size (only its top `rows` rows when given) when the request is larger than `base`.
+ * Returns the request function of a view.
  */
 export function rasterFunction(
   display: Size,
   base: () => Promise<Raster>,
-  direct: ((size: Size) => Promise<Raster>) | undefined,
+  direct: ((size: Size, rows?: number) => Promise<Raster>) | undefined,
 ): (request?: RasterRequest) => Promise<Raster> {
   const cache = new PromiseCache<Raster>();
+  const wholeKey = (size: Size): string => `${size.width}x${size.height}:c3`;
   const rgb = (size: Size): Promise<Raster> =>
-    cache.get(`${size.width}x${size.height}:c3`, async () => {
+    cache.get(wholeKey(size), async () => {
       const working = await base();
-      if ((size.width <= working.width && size.height <= working.height) || !direct) return resizeRgb(working, size);
+      if (fits(size, working) || !direct) return resizeRgb(working, size);
       return direct(size);
+    });
+  const rgbBand = (size: Size, rows: number): Promise<Raster> =>
+    cache.get(`${size.width}x${size.height}:c3:${rows}`, async () => {
+      // A band of a raster in hand, or of a size derived from the working raster, costs no decode.
+      const whole = cache.peek(wholeKey(size));
+      if (whole || fits(size, await base()) || !direct) return topRows(await (whole ?? rgb(size)), rows);
+      return direct(size, rows);
     });
   return (request: RasterRequest = {}) => {
     const size = targetSize(display, request);
-    if (request.channels !== 1) return rgb(size);
-    return cache.get(`${size.width}x${size.height}:c1`, async () => toLuma(await rgb(size)));
+    const rows = request.rows === undefined ? size.height : Math.max(1, Math.min(size.height, Math.floor(request.rows)));
+    const colour = (): Promise<Raster> => (rows < size.height ? rgbBand(size, rows) : rgb(size));
+    if (request.channels !== 1) return colour();
+    return cache.get(`${size.width}x${size.height}:c1:${rows}`, async () => toLuma(await colour()));
   };
+}
+
+function fits(size: Size, working: Raster): boolean {
+  return size.width <= working.width && size.height <= working.height;
+}
+
+/** The first `rows` rows of a raster, sharing its memory. */
+export function topRows(src: Raster, rows: number): Raster {
+  if (rows >= src.height) return src;
+  return { width: src.width, height: rows, channels: src.channels, data: src.data.subarray(0, rows * src.width * src.channels) };
 }

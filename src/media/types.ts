@@ -54,6 +54,11 @@ export interface RasterRequest {
   maxSide?: number;
   /** Resize to exactly this size, ignoring aspect ratio. */
   exact?: { width: number; height: number };
+  /**
+   * Only the top `rows` rows of that raster (all of it when it is shorter). For a detector that reads
+   * pixels at full resolution but needs only a sample of them: a JPEG's decode then stops below the band.
+   */
+  rows?: number;
   /** 1 = luminance (BT.601), 3 = RGB. Default 3. */
   channels?: 1 | 3;
 }

@@ -41,6 +41,10 @@ describe('images: rasters and the cache', () => {
     expect(b).toBe(a);
     // Different requests that resolve to the same size share the entry too.
     expect(await view.raster({ exact: { width: 16, height: 12 }, channels: 1 })).toBe(a);
+    // A band of a derived size is the top of that size's raster.
+    const band = await view.raster({ maxSide: 16, channels: 1, rows: 5 });
+    expect(band).toMatchObject({ width: 16, height: 5, channels: 1 });
+    expect(Array.from(band.data)).toEqual(Array.from(a.data.subarray(0, 16 * 5)));
     const [frame] = await view.frames();
     expect(frame?.index).toBe(0);
     expect(await frame?.raster({ maxSide: 16, channels: 1 })).toBe(a);
@@ -87,6 +91,24 @@ describe.skipIf(!HAVE_SHARED)('images from the shared corpora', () => {
     expect(await view.raster({ maxSide: 64 })).toMatchObject({ width: 64, height: 48 });
     // Larger than the working raster: decoded again from the source, at the requested size.
     expect(await view.raster({ maxSide: 2048 })).toMatchObject({ width: 2048, height: 1536 });
+  });
+
+  it('decodes a band of top rows at full size with exactly the pixels of the whole decode, rotated or not', async () => {
+    for (const file of ['pdq-reference/images/reg-test-input/exif-rotn/exif-rotn-1.jpg', 'pdq-reference/images/reg-test-input/exif-rotn/exif-rotn-6.jpg']) {
+      const bytes = shared(file);
+      const band = await (await openMedia(bytes)).raster({ rows: 200 });
+      const view = await openMedia(bytes);
+      const whole = await view.raster();
+      expect(band).toMatchObject({ width: whole.width, height: 200, channels: 3 });
+      expect(Buffer.compare(Buffer.from(band.data), Buffer.from(whole.data.subarray(0, band.data.length))), file).toBe(0);
+      // With the whole raster in hand, a band is cut from it rather than decoded.
+      expect((await view.raster({ rows: 200 })).data.buffer).toBe(whole.data.buffer);
+      expect(await view.raster({ rows: 1e9 })).toBe(whole);
+    }
+    const heic = shared('immich-test-assets/formats/heic/IMG_2682.heic');
+    const band = await (await openMedia(heic)).raster({ rows: 100, channels: 1 });
+    const whole = await (await openMedia(heic)).raster({ channels: 1 });
+    expect(Buffer.compare(Buffer.from(band.data), Buffer.from(whole.data.subarray(0, band.data.length)))).toBe(0);
   });
 
   it('derives every size of a HEIC view from one decode, each as decoding at that size gives it', async () => {

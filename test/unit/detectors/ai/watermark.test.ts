@@ -1,7 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import sharp from 'sharp';
-import { embedWatermark, matchPayloads, SD_PAYLOADS, decodeBits, uAt } from '../../../../src/detectors/ai/watermark.ts';
-import { invisibleWatermarkDetector, isWatermarkMatch } from '../../../../src/detectors/ai/watermark-detector.ts';
+import { blockBits, embedWatermark, matchPayloads, SD_PAYLOADS, decodeBits, uAt } from '../../../../src/detectors/ai/watermark.ts';
+import { DECODED_PIXELS, invisibleWatermarkDetector, isWatermarkMatch, watermarkRows } from '../../../../src/detectors/ai/watermark-detector.ts';
+import { topRows } from '../../../../src/media/raster.ts';
 import { openMedia } from '../../../../src/media/open.ts';
 import type { Raster } from '../../../../src/media/types.ts';
 import { context, DATA, HAS_DATA, read, walk } from './helpers.ts';
@@ -41,6 +42,25 @@ describe('dwtDct decoding primitives', () => {
     expect(uAt(Uint8Array.of(200), 0, 1)).toBe(128);
   });
 
+  it('reads a large image from a band of whole block rows whose votes are the first ones of the whole image', () => {
+    expect(watermarkRows(1024, 1024)).toBe(1024);
+    expect(watermarkRows(2000, 2000)).toBe(2000);
+    const rows = watermarkRows(4032, 3024);
+    expect(rows % 8).toBe(0);
+    expect(rows).toBeLessThan(3024);
+    expect(4032 * rows).toBeGreaterThanOrEqual(DECODED_PIXELS);
+    expect(watermarkRows(100_000, 300)).toBe(40);
+    const width = 203;
+    const height = 161;
+    const data = new Uint8Array(width * height * 3);
+    let state = 7;
+    for (let i = 0; i < data.length; i++) data[i] = (state = (state * 1103515245 + 12345) >>> 0) >>> 24;
+    const whole = blockBits({ width, height, channels: 3, data });
+    const band = blockBits(topRows({ width, height, channels: 3, data }, 64));
+    expect(band.length).toBe(8 * Math.floor(width / 8));
+    expect(Array.from(band)).toEqual(Array.from(whole.subarray(0, band.length)));
+  });
+
   it('encodes the published payloads', () => {
     expect(SD_PAYLOADS.map((p) => p.bits.length)).toEqual([136, 32, 48]);
     expect(SD_PAYLOADS[2]?.bits.slice(0, 8)).toEqual([1, 0, 1, 1, 0, 0, 1, 1]); // 0xB3
@@ -56,6 +76,18 @@ describe.skipIf(!HAS_DATA)('Stable Diffusion invisible watermark on real photos'
       expect(signals[0]?.evidence?.['payload'], `${file} ${payload.name}`).toBe(payload.name);
       expect(signals[0]?.code).toBe('ai.invisible_watermark');
     }
+  });
+
+  it('finds the mark in a 12 MP photo from the band it decodes', async () => {
+    const original = await rasterOf(read('pdq-reference/images/reg-test-input/exif-rotn/exif-rotn-1.jpg'));
+    expect(watermarkRows(original.width, original.height)).toBeLessThan(original.height);
+    const marked = embedWatermark(original, SD_PAYLOADS[2]?.bits ?? []);
+    const jpeg = await sharp(Buffer.from(marked.data), { raw: { width: marked.width, height: marked.height, channels: 3 } })
+      .jpeg({ quality: 95, chromaSubsampling: '4:4:4' })
+      .toBuffer();
+    const signals = await invisibleWatermarkDetector.detect(await openMedia(jpeg), context());
+    expect(signals[0]?.evidence?.['payload']).toBe(SD_PAYLOADS[2]?.name);
+    expect(await invisibleWatermarkDetector.detect(await openMedia(read('pdq-reference/images/reg-test-input/exif-rotn/exif-rotn-1.jpg')), context())).toEqual([]);
   });
 
   it('keeps the change invisible (PSNR > 38 dB)', async () => {
