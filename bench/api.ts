@@ -20,6 +20,7 @@ export interface ApiLoadResult {
   seconds: number;
   p50: number;
   p99: number;
+  meanLatency: number;
   errors: number;
   /** Mean analysis (decode + detectors + policy) time per upload in the workers, ms. */
   analysisMs: number;
@@ -125,6 +126,7 @@ export async function loadOnce(
       seconds,
       p50: percentile(latencies, 50),
       p99: percentile(latencies, 99),
+      meanLatency: latencies.reduce((sum, ms) => sum + ms, 0) / Math.max(1, latencies.length),
       errors,
       sql,
       analysisMs: analysisTotal / Math.max(1, jobs),
@@ -225,4 +227,31 @@ export async function benchApi(databaseUrl: string | undefined, log: (line: stri
     ]),
   );
   return { markdown, results: rows.map((row) => row.result) };
+}
+
+/**
+ * One client, so nothing queues: what the pipeline adds to an upload's latency over its analysis (HTTP, hashing,
+ * the blob write, the ingest commit, the queue's hand-over, the claim, the verdict's commit and the answer).
+ */
+export async function benchOneClient(databaseUrl: string | undefined, log: (line: string) => void, uploads = 200): Promise<string> {
+  const paths = cameraJpegs();
+  const set = { name: 'issue 2 (dup, quality, summary)', filter: (d: { name: string }) => FOUNDATION_DETECTORS(d.name) };
+  const results: ApiLoadResult[] = [];
+  for (const mode of databaseUrl ? (['embedded', 'server'] as const) : (['embedded'] as const)) {
+    log(`api: ${mode}, one client, ${uploads} uploads`);
+    results.push(await loadOnce(mode, set, paths, uploads, 1, databaseUrl, { workerProcesses: 0, warmup: Math.min(WARMUP_UPLOADS, uploads) }));
+  }
+  return table(
+    ['mode', 'detectors', 'uploads', 'latency ms: mean · p50 · p99', 'analysis in the worker, mean ms', 'rest of the job in the worker, mean ms', 'added by the pipeline, mean ms (latency − analysis)', 'relative to the analysis'],
+    results.map((r) => [
+      r.mode,
+      r.detectors,
+      r.uploads,
+      `${r.meanLatency.toFixed(1)} · ${r.p50.toFixed(1)} · ${r.p99.toFixed(1)}`,
+      r.analysisMs.toFixed(1),
+      r.workerOverheadMs.toFixed(1),
+      (r.meanLatency - r.analysisMs).toFixed(1),
+      `${((100 * (r.meanLatency - r.analysisMs)) / r.analysisMs).toFixed(0)} %`,
+    ]),
+  );
 }

@@ -1,6 +1,6 @@
 /** Scan throughput and API load, written to docs/bench-pipeline.md (part of `npm run bench`). */
 import { writeFileSync } from 'node:fs';
-import { benchApi, WARMUP_UPLOADS } from './api.ts';
+import { benchApi, benchOneClient, WARMUP_UPLOADS } from './api.ts';
 import { benchScan } from './scan.ts';
 import { machine } from './support.ts';
 import { freshPostgres, postgresAvailable } from '../test/support/databases.ts';
@@ -12,6 +12,7 @@ const server = database?.url;
 const uploads = Number(process.env['BENCH_UPLOADS'] ?? 600);
 const scan = await benchScan(server, log);
 const api = await benchApi(server, log, uploads);
+const oneClient = await benchOneClient(server, log);
 const doc = `# Pipeline throughput
 
 Machine: ${machine()}. Server mode uses ${server ? 'a fresh database on the local PostgreSQL 15 (127.0.0.1:5432)' : 'nothing: PostgreSQL was not available'}.
@@ -47,6 +48,15 @@ minus their mean, relative to it. This process is started with the V8 flags \`to
 (a Database.batch of several statements is one) and statements.
 
 ${api.markdown}
+
+## One upload at a time
+
+The same uploads from one client, so none waits for another: the latency is the pipeline's path for a single
+upload (HTTP and multipart, SHA-256 and the blob write, the ingest's commit, the queue's hand-over to a worker,
+the claim, the verdict's commit, the answer) plus its analysis, timed in the worker (wall time: decode, fingerprints,
+detectors, policy). \`serve\` alone in server mode; warm-up as above.
+
+${oneClient}
 `;
 writeFileSync('docs/bench-pipeline.md', doc);
 await database?.drop();

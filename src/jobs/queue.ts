@@ -34,6 +34,14 @@ export const DEFAULT_QUEUE_OPTIONS: QueueOptions = {
 
 export type { JobInfo } from './loop.ts';
 
+/**
+ * A new job's start_after: a millisecond before its transaction's now(). pg-boss fetches jobs whose
+ * start_after < now(), and PGlite's clock has millisecond resolution, so a job fetched in the millisecond it
+ * was sent (a worker woken by the commit) would be skipped until the next poll. As an interval pg-boss adds it
+ * to the database's own now(), so no clock but the database's is involved.
+ */
+const DUE_AT_ONCE = '-1 millisecond';
+
 export interface UploadJob {
   uploadId: string;
 }
@@ -87,12 +95,12 @@ export class JobQueue {
    * batch), so the job exists iff the row does; the caller then wakes the queue after its commit.
    */
   async enqueueUpload(uploadId: string, via?: Queryable | SqlExecutor): Promise<void> {
-    await this.#boss.send(QUEUES.processUpload, { uploadId } satisfies UploadJob, { singletonKey: uploadId, ...(via ? { db: executorOf(via) } : {}) });
+    await this.#boss.send(QUEUES.processUpload, { uploadId } satisfies UploadJob, { singletonKey: uploadId, startAfter: DUE_AT_ONCE, ...(via ? { db: executorOf(via) } : {}) });
     if (!via) this.wake(QUEUES.processUpload);
   }
 
   async enqueueWebhook(deliveryId: string, via?: Queryable | SqlExecutor): Promise<void> {
-    await this.#boss.send(QUEUES.deliverWebhook, { deliveryId } satisfies WebhookJob, { singletonKey: deliveryId, ...(via ? { db: executorOf(via) } : {}) });
+    await this.#boss.send(QUEUES.deliverWebhook, { deliveryId } satisfies WebhookJob, { singletonKey: deliveryId, startAfter: DUE_AT_ONCE, ...(via ? { db: executorOf(via) } : {}) });
     if (!via) this.wake(QUEUES.deliverWebhook);
   }
 
