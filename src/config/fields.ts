@@ -92,7 +92,7 @@ export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', '
 
 export const FIELDS: readonly FieldSpec[] = [
   { env: 'TOLLGATE_DATA_DIR', path: 'dataDir', schema: text(), expected: 'a directory path' },
-  { env: 'DATABASE_URL', path: 'database.url', schema: url(['postgres:', 'postgresql:']), expected: 'a postgres:// or postgresql:// URL', secret: true },
+  { env: 'DATABASE_URL', path: 'database.url', schema: url(['postgres:', 'postgresql:']), expected: 'a postgres:// or postgresql:// URL (over a Unix socket, its directory percent-encoded as the host: postgresql://USER@%2Fvar%2Frun%2Fpostgresql/DB)', secret: true },
   { env: 'S3_BUCKET', path: 's3.bucket', schema: z.string().trim().regex(/^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/), expected: 'an S3 bucket name (3..63 of a-z 0-9 . -)' },
   { env: 'S3_ENDPOINT', path: 's3.endpoint', schema: url(['http:', 'https:']), expected: 'an http(s):// URL' },
   { env: 'S3_REGION', path: 's3.region', schema: z.string().trim().regex(/^[a-z0-9-]{2,32}$/), expected: 'a region name such as us-east-1' },

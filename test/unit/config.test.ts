@@ -141,6 +141,13 @@ describe('validation messages', () => {
     expect(configError({ env: { TOLLGATE_WEBHOOK_URL: 'ftp://x' } })[0]).toMatch(/^TOLLGATE_WEBHOOK_URL must be an http/);
   });
 
+  it('takes PostgreSQL over a Unix socket, its directory percent-encoded as the host', () => {
+    const url = 'postgresql://tollgate@%2Fvar%2Frun%2Fpostgresql/tollgate';
+    expect(loadConfig({ env: { DATABASE_URL: url } }).database).toEqual({ kind: 'postgres', url });
+    // WHATWG URLs refuse credentials without a host; the message shows the form that works.
+    expect(configError({ env: { DATABASE_URL: 'postgresql://tollgate@/tollgate?host=/var/run/postgresql' } })[0]).toContain('%2Fvar%2Frun%2Fpostgresql');
+  });
+
   it('reports every bad value at once', () => {
     const issues = configError({ env: { PORT: 'abc', HOST: 'a b', TOLLGATE_JOB_RETRIES: '-1' } });
     expect(issues).toHaveLength(3);
