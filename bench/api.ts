@@ -40,6 +40,7 @@ export function serverCpuMs(result: ApiLoadResult): number {
 /** Issue 2's detectors, by name: what the ≥ 35 uploads/s target is stated for (later quality checks are not among them). */
 const FOUNDATION = new Set(['dup.exact', 'quality.blank', 'quality.too_small', 'quality.blurry', 'meta.summary']);
 export const FOUNDATION_DETECTORS = (name: string): boolean => FOUNDATION.has(name);
+const FOUNDATION_SET = { name: 'issue 2 (dup, quality, summary)', filter: (d: { name: string }) => FOUNDATION_DETECTORS(d.name) };
 
 export interface LoadOptions {
   /** `tollgate worker` processes beside the API process (server mode). */
@@ -186,7 +187,7 @@ export async function benchApi(databaseUrl: string | undefined, log: (line: stri
   const paths = cameraJpegs();
   const files = paths.map((f) => readFileSync(f));
   const sets = [
-    { name: 'issue 2 (dup, quality, summary)', filter: (d: { name: string }) => FOUNDATION_DETECTORS(d.name) },
+    FOUNDATION_SET,
     { name: 'all built-in' },
   ];
   // This VM's speed drifts by up to half within an hour (the analysis alone measured 19 ms in one run and 29 ms
@@ -207,7 +208,7 @@ export async function benchApi(databaseUrl: string | undefined, log: (line: stri
   // configuration issue 2's targets are read on, and consecutive runs of it differ by up to 15 points of
   // overhead on this VM, so it runs several times.
   const repeats = Number(process.env['BENCH_REPEATS'] ?? 3);
-  if (databaseUrl) for (let i = 0; i < repeats; i++) await measure('server', sets[0]!, 0);
+  if (databaseUrl) for (let i = 0; i < repeats; i++) await measure('server', FOUNDATION_SET, 0);
   const markdown = table(
     ['mode', 'detectors', 'uploads', 'clients', 'uploads/s', 'p50 ms', 'p99 ms', 'errors', 'server CPU ms/upload (API · workers · PostgreSQL)', 'client CPU ms/upload', 'analysis alone CPU ms/upload (before · after)', 'pipeline overhead', 'PostgreSQL round trips · statements per upload (API process)'],
     rows.map(({ result: r, before, after }) => [
@@ -235,11 +236,10 @@ export async function benchApi(databaseUrl: string | undefined, log: (line: stri
  */
 export async function benchOneClient(databaseUrl: string | undefined, log: (line: string) => void, uploads = 200): Promise<string> {
   const paths = cameraJpegs();
-  const set = { name: 'issue 2 (dup, quality, summary)', filter: (d: { name: string }) => FOUNDATION_DETECTORS(d.name) };
   const results: ApiLoadResult[] = [];
   for (const mode of databaseUrl ? (['embedded', 'server'] as const) : (['embedded'] as const)) {
     log(`api: ${mode}, one client, ${uploads} uploads`);
-    results.push(await loadOnce(mode, set, paths, uploads, 1, databaseUrl, { workerProcesses: 0, warmup: Math.min(WARMUP_UPLOADS, uploads) }));
+    results.push(await loadOnce(mode, FOUNDATION_SET, paths, uploads, 1, databaseUrl, { workerProcesses: 0, warmup: Math.min(WARMUP_UPLOADS, uploads) }));
   }
   return table(
     ['mode', 'detectors', 'uploads', 'latency ms: mean · p50 · p99', 'analysis in the worker, mean ms', 'rest of the job in the worker, mean ms', 'added by the pipeline, mean ms (latency − analysis)', 'relative to the analysis'],
