@@ -45,6 +45,8 @@ const FOUNDATION_SET = { name: 'issue 2 (dup, quality, summary)', filter: (d: { 
 export interface LoadOptions {
   /** `tollgate worker` processes beside the API process (server mode). */
   workerProcesses?: number;
+  /** Worker threads the API process analyses on (`TOLLGATE_ANALYSIS_THREADS`; 0 = its main thread). */
+  analysisThreads?: number | 'auto';
   /** Uploads sent before the measured run. */
   warmup?: number;
   /** Called right before and right after the measured run (a profiler, say). */
@@ -66,10 +68,15 @@ export async function loadOnce(
   uploads: number,
   concurrency: number,
   databaseUrl: string | undefined,
-  { workerProcesses = 1, warmup = WARMUP_UPLOADS, around }: LoadOptions = {},
+  { workerProcesses = 1, analysisThreads = 'auto', warmup = WARMUP_UPLOADS, around }: LoadOptions = {},
 ): Promise<ApiLoadResult> {
   const dataDir = mkdtempSync(join(tmpdir(), 'tollgate-api-bench-'));
-  const env: Record<string, string> = { TOLLGATE_DATA_DIR: dataDir, TOLLGATE_WORKER_CONCURRENCY: process.env['BENCH_CONCURRENCY'] ?? '2', LOG_LEVEL: 'silent' };
+  const env: Record<string, string> = {
+    TOLLGATE_DATA_DIR: dataDir,
+    TOLLGATE_WORKER_CONCURRENCY: process.env['BENCH_CONCURRENCY'] ?? '2',
+    TOLLGATE_ANALYSIS_THREADS: String(analysisThreads),
+    LOG_LEVEL: 'silent',
+  };
   if (mode === 'server' && databaseUrl) env['DATABASE_URL'] = databaseUrl;
   const tollgate = await createTollgate(loadConfig({ env }), detectorSet.filter ? { detectorFilter: detectorSet.filter } : {});
   let analysisTotal = 0;

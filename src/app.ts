@@ -1,3 +1,4 @@
+import { availableParallelism } from 'node:os';
 import { createBlobStore, type BlobStore } from './blobs/index.ts';
 import { VerdictHandoff } from './uploads/handoff.ts';
 import { DEFAULT_LOCAL_MIN_INLIERS, type Config } from './config/index.ts';
@@ -20,6 +21,9 @@ import type { LocalMatching } from './matching/local/search.ts';
 import { storeFingerprints } from './matching/fingerprints.ts';
 import { startWorkers, type WorkerOptions } from './jobs/workers.ts';
 import type { AnalysisDeps } from './pipeline/analyse.ts';
+import { inProcessAnalyser, type Analyser } from './pipeline/analyser.ts';
+import { AnalysisThreads } from './pipeline/threads/pool.ts';
+import { TollgateError } from './errors.ts';
 import { buildPolicy, type Policy, type PolicyDefaults } from './policy/spec.ts';
 import type { ProcessDeps } from './uploads/process.ts';
 
@@ -86,6 +90,22 @@ export function analysisDeps(
   };
 }
 
+/**
+ * Analysis on this thread, or on worker threads that each build the built-in detectors (and their own
+ * ExifTool process). Detectors added in code exist only here, so `auto` keeps them on this thread.
+ */
+function createAnalyser(config: Config, detectors: DetectorRegistry, builtIn: readonly Detector[], extra: readonly Detector[]): Analyser {
+  const { analysisThreads, concurrency } = config.workers;
+  const threads = analysisThreads === 'auto' ? (extra.length > 0 ? 0 : Math.min(availableParallelism(), concurrency)) : analysisThreads;
+  // One ExifTool process for this process's workers, started on the first deep read, ended by close().
+  if (threads === 0) return inProcessAnalyser(analysisDeps(config, detectors, new DeepMetadataReader()));
+  if (extra.length > 0) {
+    const names = extra.map((d) => d.name).join(', ');
+    throw new TollgateError('config.invalid', `TOLLGATE_ANALYSIS_THREADS must be 0 or auto when detectors are added in code (${names}): threads build the built-in detectors only`);
+  }
+  return new AnalysisThreads(threads, { config, detectors: builtIn.map((d) => d.name) });
+}
+
 export async function openDatabase(config: Config): Promise<Database> {
   return config.database.kind === 'postgres' ? openPostgres(config.database.url) : openPglite(`${config.dataDir}/pglite`);
 }
@@ -101,13 +121,14 @@ export interface CreateOptions {
 }
 
 export async function createTollgate(config: Config, options: CreateOptions = {}): Promise<Tollgate> {
+  const builtIn = configuredDetectors(config).filter(options.detectorFilter ?? (() => true));
+  const detectors = new DetectorRegistry([...builtIn, ...(options.extraDetectors ?? [])]);
+  const analyser = createAnalyser(config, detectors, builtIn, options.extraDetectors ?? []);
   const db = options.db ?? (await openDatabase(config));
   await migrate(db);
   const blobs = createBlobStore(config.blobs, config.blobHandoff);
   const queue = new JobQueue(db, { retries: config.workers.jobRetries, ...options.queue });
   await queue.start();
-  const builtIn = configuredDetectors(config).filter(options.detectorFilter ?? (() => true));
-  const detectors = new DetectorRegistry([...builtIn, ...(options.extraDetectors ?? [])]);
   const policies = new Map<string, { policy: Policy; at: number }>();
   const policyDefaults = deploymentPolicyDefaults(config);
   const policyFor = async (tenantId: string): Promise<Policy> => {
@@ -120,15 +141,13 @@ export async function createTollgate(config: Config, options: CreateOptions = {}
   };
   const indexes = new MatchIndexes(db);
   const local = localMatching(config, detectors, db);
-  // One ExifTool process for this process's workers, started on the first deep read, ended by close().
-  const deepReader = new DeepMetadataReader();
   const process: ProcessDeps = {
     db,
     indexes,
     ...(local ? { local } : {}),
     blobs,
     queue,
-    analysis: analysisDeps(config, detectors, deepReader),
+    analyser,
     policyFor,
     webhookDefaults: config.webhooks,
     handoff: new VerdictHandoff(),
@@ -143,14 +162,14 @@ export async function createTollgate(config: Config, options: CreateOptions = {}
     indexes,
     startWorkers: async (workerOptions = {}) => {
       // Rebuilt before the first job, so the first uploads are matched against everything stored.
-      await Promise.all([indexes.start(), local?.indexes.start()]);
+      await Promise.all([indexes.start(), local?.indexes.start(), analyser.start()]);
       await startWorkers(process, { concurrency: config.workers.concurrency, ...workerOptions });
     },
     close: async () => {
       await queue.stop();
       await indexes.close();
       await local?.indexes.close();
-      await deepReader.close();
+      await analyser.close();
       if (!options.db) await db.close();
     },
   };

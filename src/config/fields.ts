@@ -67,6 +67,9 @@ const localMatchingMode: z.ZodType<'off' | 'auto' | 'on', z.ZodTypeDef, unknown>
   bool.transform((on) => (on ? ('on' as const) : ('off' as const))),
 ]);
 
+/** Analysis threads: `auto` (one per core, at most one per job in flight) or a count, 0 = the main thread. */
+const analysisThreads: z.ZodType<number | 'auto', z.ZodTypeDef, unknown> = z.union([z.string().trim().toLowerCase().pipe(z.literal('auto')), int(0, 64)]);
+
 /** A content check: `tenant` (loaded when a tenant's policy turns it on), true = on for every tenant that does not turn it off, false = never. */
 const contentCheckMode: z.ZodType<'off' | 'tenant' | 'on', z.ZodTypeDef, unknown> = z.union([
   z.string().trim().toLowerCase().pipe(z.literal('tenant')),
@@ -110,6 +113,7 @@ export const FIELDS: readonly FieldSpec[] = [
   { env: 'TOLLGATE_SAMPLE_FPS', path: 'limits.sampleFps', schema: positive(120), expected: 'a number of frames per second >0..120' },
   { env: 'TOLLGATE_WORKER_CONCURRENCY', path: 'workers.concurrency', schema: int(1, 1024), expected: 'an integer 1..1024' },
   { env: 'TOLLGATE_WORKER_PROCESSES', path: 'workers.processes', schema: int(0, 64), expected: 'an integer 0..64' },
+  { env: 'TOLLGATE_ANALYSIS_THREADS', path: 'workers.analysisThreads', schema: analysisThreads, expected: 'auto or an integer 0..64 (0 = analyse on the main thread)' },
   { env: 'TOLLGATE_DETECTOR_TIMEOUT_MS', path: 'workers.detectorTimeoutMs', schema: int(1, 3_600_000), expected: 'an integer 1..3600000 (milliseconds)' },
   { env: 'TOLLGATE_JOB_RETRIES', path: 'workers.jobRetries', schema: int(0, 100), expected: 'an integer 0..100' },
   { env: 'TOLLGATE_WEBHOOK_URL', path: 'webhooks.url', schema: url(['http:', 'https:']), expected: 'an http(s):// URL' },

@@ -115,6 +115,7 @@ export function loadConfig(options: LoadConfigOptions): Config {
     workers: {
       concurrency: get<number>('TOLLGATE_WORKER_CONCURRENCY') ?? 2,
       processes: get<number>('TOLLGATE_WORKER_PROCESSES') ?? 0,
+      analysisThreads: get<number | 'auto'>('TOLLGATE_ANALYSIS_THREADS') ?? 'auto',
       detectorTimeoutMs: get<number>('TOLLGATE_DETECTOR_TIMEOUT_MS') ?? 10_000,
       jobRetries: get<number>('TOLLGATE_JOB_RETRIES') ?? 3,
     },

@@ -35,8 +35,12 @@ export interface Config {
   blobHandoff?: { maxBytes: number; maxEntryBytes: number };
   server: { host: string; port: number };
   limits: MediaLimits;
-  /** `processes`: extra `tollgate worker` processes `serve` starts and supervises (server database only). */
-  workers: { concurrency: number; processes: number; detectorTimeoutMs: number; jobRetries: number };
+  /**
+   * `processes`: extra `tollgate worker` processes `serve` starts and supervises (server database only).
+   * `analysisThreads`: worker threads this process's jobs are analysed on (0 = the main thread; `auto` = one
+   * per core, at most `concurrency`, and none when detectors were added in code).
+   */
+  workers: { concurrency: number; processes: number; analysisThreads: number | 'auto'; detectorTimeoutMs: number; jobRetries: number };
   /** Defaults; a tenant's own webhook settings in the database override them. */
   /** ExifTool deep metadata reads and the costlier forensic checks: `auto` when the hot path or a task asks. */
   metadata?: { deep: 'off' | 'auto' | 'always' };

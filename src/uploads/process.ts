@@ -4,10 +4,10 @@ import type { JobInfo } from '../jobs/loop.ts';
 import type { BlobStore } from '../blobs/index.ts';
 import { QUEUES, type JobQueue } from '../jobs/queue.ts';
 import type { UploadFacts } from '../detectors/types.ts';
-import { analyse, type AnalysisDeps } from '../pipeline/analyse.ts';
+import type { Analyser } from '../pipeline/analyser.ts';
+import type { KeypointSet } from '../fingerprint/keypoints/extract.ts';
 import type { Policy } from '../policy/spec.ts';
 import type { MatchIndexes } from '../matching/indexes.ts';
-import { keypointsToStore, withKeypoints } from '../matching/fingerprints.ts';
 import { recordUploadKeypoints } from '../matching/local/store.ts';
 import type { LocalMatching } from '../matching/local/search.ts';
 import { commitOutcome, commitVerdict, commitVerdictStatement, type CommitParts } from './commit.ts';
@@ -38,7 +38,7 @@ export interface ProcessDeps {
   db: Database;
   blobs: BlobStore;
   queue: JobQueue;
-  analysis: Omit<AnalysisDeps, 'policy'>;
+  analyser: Analyser;
   policyFor(tenantId: string): Promise<Policy>;
   webhookDefaults?: { url?: string | undefined; secret?: string | undefined };
   /** Near-duplicate and bank search; without it only exact duplicates are found. */
@@ -69,10 +69,12 @@ export async function processUpload(deps: ProcessDeps, uploadId: string, job?: Q
   const facts = factsFor(upload);
   const [bytes, policy] = await Promise.all([deps.blobs.get(upload.blob_key), deps.policyFor(upload.tenant_id)]);
   const analysisStarted = performance.now();
-  const analysis = deps.local?.uploads ? { ...deps.analysis, fingerprint: withKeypoints(deps.analysis.fingerprint) } : deps.analysis;
   const lookups = storeLookups(deps.db, upload.tenant_id, upload.id, deps.indexes, deps.local, { sha256: upload.sha256, uploads: sameBytes });
   // The blob's content address is its SHA-256: the analysis need not hash the bytes again.
-  const result = await analyse(bytes, facts, lookups, { ...analysis, policy }, { fileName: upload.file_name ?? undefined, sha256: upload.sha256 });
+  const { result, keypoints } = await deps.analyser.analyse(
+    { bytes, facts, policy, fileName: upload.file_name ?? undefined, sha256: upload.sha256, keypoints: deps.local?.uploads ?? false },
+    lookups,
+  );
   const record: UploadResult = result.ok
     ? {
         uploadId,
@@ -86,7 +88,7 @@ export async function processUpload(deps: ProcessDeps, uploadId: string, job?: Q
       }
     : { uploadId, tenantId: upload.tenant_id, status: 'error', error: result.error, signals: [], scores: null, verdict: result.verdict };
   const analysisMs = performance.now() - analysisStarted;
-  return { outcome: (await commitResult(deps, upload, record, upload.tenant_has_webhook, job)) ? 'decided' : 'already_decided', analysisMs };
+  return { outcome: (await commitResult(deps, upload, record, upload.tenant_has_webhook, job, keypoints)) ? 'decided' : 'already_decided', analysisMs };
 }
 
 /** The last retry failed (or the worker died on it): the upload ends as `error` and goes to review. */
@@ -112,10 +114,9 @@ export async function recordProcessingFailure(deps: ProcessDeps, uploadId: strin
  * keypoints. Either way the job completes in the verdict's commit. A tenant that sets its first webhook
  * URL after this upload was claimed gets deliveries from the next uploads on.
  */
-async function commitResult(deps: ProcessDeps, upload: UploadRow, record: UploadResult, tenantHasWebhook: boolean, job?: QueuedJob): Promise<boolean> {
+async function commitResult(deps: ProcessDeps, upload: UploadRow, record: UploadResult, tenantHasWebhook: boolean, job?: QueuedJob, keypoints?: KeypointSet): Promise<boolean> {
   const fallbackUrl = deps.webhookDefaults?.url ?? null;
   const mayDeliver = tenantHasWebhook || fallbackUrl !== null;
-  const keypoints = keypointsToStore(record.fingerprints);
   const seconds = Math.max(0, (Date.now() - new Date(upload.received_at).getTime()) / 1000);
   const parts: CommitParts = {
     reviewPriority: record.verdict.decision === 'review' ? reviewPriority(record) : undefined,
@@ -152,7 +153,7 @@ async function commitResult(deps: ProcessDeps, upload: UploadRow, record: Upload
 interface CommitPlan {
   parts: CommitParts;
   mayDeliver: boolean;
-  keypoints: ReturnType<typeof keypointsToStore>;
+  keypoints: KeypointSet | undefined;
   /** The waiting request's view of the upload, read after the writes. */
   view: Statement | undefined;
   job: QueuedJob | undefined;

@@ -39,7 +39,7 @@ describe('loadConfig defaults', () => {
     expect(c.blobs).toEqual({ kind: 'fs', rootDir: '/srv/app/.tollgate/blobs' });
     expect(c.server).toEqual({ host: '127.0.0.1', port: 8080 });
     expect(c.limits).toEqual(DEFAULT_MEDIA_LIMITS);
-    expect(c.workers).toEqual({ concurrency: 2, processes: 0, detectorTimeoutMs: 10_000, jobRetries: 3 });
+    expect(c.workers).toEqual({ concurrency: 2, processes: 0, analysisThreads: 'auto', detectorTimeoutMs: 10_000, jobRetries: 3 });
     expect(c.webhooks).toEqual({});
     expect(c.redis).toBeNull();
     expect(c.log.level).toBe('info');
@@ -85,6 +85,7 @@ describe('loadConfig from the environment', () => {
         TOLLGATE_SAMPLE_FPS: '0.5',
         TOLLGATE_WORKER_CONCURRENCY: '8',
         TOLLGATE_WORKER_PROCESSES: '3',
+        TOLLGATE_ANALYSIS_THREADS: '0',
         TOLLGATE_DETECTOR_TIMEOUT_MS: '2500',
         TOLLGATE_JOB_RETRIES: '0',
         TOLLGATE_WEBHOOK_URL: 'https://hooks.example.com/tollgate',
@@ -106,7 +107,7 @@ describe('loadConfig from the environment', () => {
     });
     expect(c.server).toEqual({ host: '0.0.0.0', port: 9090 });
     expect(c.limits).toEqual({ maxBytes: 50 * 1024 * 1024, maxPixels: 40_000_000, maxVideoSeconds: 90.5, maxFrames: 30, sampleFps: 0.5 });
-    expect(c.workers).toEqual({ concurrency: 8, processes: 3, detectorTimeoutMs: 2500, jobRetries: 0 });
+    expect(c.workers).toEqual({ concurrency: 8, processes: 3, analysisThreads: 0, detectorTimeoutMs: 2500, jobRetries: 0 });
     expect(c.webhooks).toEqual({ url: 'https://hooks.example.com/tollgate', secret: '0123456789abcdef0123' });
     expect(c.redis).toEqual({ url: 'redis://:redispw@127.0.0.1:6379/0' });
     expect(c.log.level).toBe('debug');
@@ -134,6 +135,9 @@ describe('validation messages', () => {
     expect(configError({ env: { PORT: '70000' } })).toEqual(['PORT must be an integer 1..65535, got "70000"']);
     expect(configError({ env: { PORT: '80.5' } })[0]).toMatch(/^PORT must be an integer/);
     expect(configError({ env: { TOLLGATE_WORKER_CONCURRENCY: '0' } })).toEqual(['TOLLGATE_WORKER_CONCURRENCY must be an integer 1..1024, got "0"']);
+    expect(configError({ env: { TOLLGATE_ANALYSIS_THREADS: 'many' } })).toEqual(['TOLLGATE_ANALYSIS_THREADS must be auto or an integer 0..64 (0 = analyse on the main thread), got "many"']);
+    expect(loadConfig({ env: { TOLLGATE_ANALYSIS_THREADS: ' AUTO ' } }).workers.analysisThreads).toBe('auto');
+    expect(loadConfig({ env: { TOLLGATE_ANALYSIS_THREADS: '3' } }).workers.analysisThreads).toBe(3);
     expect(configError({ env: { TOLLGATE_SAMPLE_FPS: '-1' } })[0]).toMatch(/^TOLLGATE_SAMPLE_FPS must be a number .* got "-1"$/);
     expect(configError({ env: { TOLLGATE_MAX_BYTES: '12 parsecs' } })[0]).toMatch(/^TOLLGATE_MAX_BYTES must be a byte count/);
     expect(configError({ env: { S3_FORCE_PATH_STYLE: 'maybe', ...S3_ENV } })[0]).toMatch(/^S3_FORCE_PATH_STYLE must be a boolean/);
