@@ -2,7 +2,8 @@ import { spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { basename, join } from 'node:path';
-import { createTollgate, type CreateOptions } from '../src/app.ts';
+import { createTollgate, type CreateOptions, type Tollgate } from '../src/app.ts';
+import { AnalysisThreads } from '../src/pipeline/threads/pool.ts';
 import { loadConfig } from '../src/config/index.ts';
 import { createApiKey, ensureTenant } from '../src/db/tenants.ts';
 import { buildServer } from '../src/server/app.ts';
@@ -14,6 +15,8 @@ import { filesUnder, percentile, table } from './support.ts';
 
 export interface ApiLoadResult {
   mode: string;
+  /** Where each process analysed: `auto` threads or the main thread. */
+  analysis: string;
   detectors: string;
   uploads: number;
   concurrency: number;
@@ -128,6 +131,7 @@ export async function loadOnce(
     latencies.sort((a, b) => a - b);
     return {
       mode: mode === 'embedded' ? 'embedded (PGlite)' : `server (PostgreSQL), ${workerProcesses === 0 ? 'API process only' : `API + ${workerProcesses} worker process${workerProcesses > 1 ? 'es' : ''}`}`,
+      analysis: threadsOf(tollgate) === 0 ? 'main thread' : `${threadsOf(tollgate)} threads`,
       detectors: detectorSet.name,
       uploads,
       concurrency,
@@ -147,6 +151,12 @@ export async function loadOnce(
     await tollgate.close();
     rmSync(dataDir, { recursive: true, force: true });
   }
+}
+
+/** How many threads a Tollgate analyses on (0: its main thread). */
+function threadsOf(tollgate: Tollgate): number {
+  const { analyser } = tollgate.process;
+  return analyser instanceof AnalysisThreads ? analyser.size : 0;
 }
 
 /** CPU per upload of the analysis alone (decode, detectors, policy), with no HTTP, queue or database. */
@@ -201,10 +211,11 @@ export async function benchApi(databaseUrl: string | undefined, log: (line: stri
   // in another), so each load run is paired with the analysis alone measured right before and right after it.
   const baseline = (set: (typeof sets)[number]) => analysisBaseline(files, Math.min(uploads, 200), 'filter' in set ? set.filter : undefined);
   const rows: { result: ApiLoadResult; before: number; after: number }[] = [];
-  const measure = async (mode: 'embedded' | 'server', set: (typeof sets)[number], workerProcesses?: number) => {
-    log(`api: ${mode}${workerProcesses === 0 ? ' without worker processes' : ''}, ${set.name}, ${uploads} uploads (analysis alone before and after)`);
+  const measure = async (mode: 'embedded' | 'server', set: (typeof sets)[number], options: Pick<LoadOptions, 'workerProcesses' | 'analysisThreads'> = {}) => {
+    const how = [options.workerProcesses === 0 ? 'without worker processes' : '', options.analysisThreads === 0 ? 'analysing on the main thread' : ''].filter(Boolean).join(', ');
+    log(`api: ${mode}${how ? ` ${how}` : ''}, ${set.name}, ${uploads} uploads (analysis alone before and after)`);
     const before = await baseline(set);
-    const result = await loadOnce(mode, set, paths, uploads, 16, databaseUrl, workerProcesses === undefined ? {} : { workerProcesses });
+    const result = await loadOnce(mode, set, paths, uploads, 16, databaseUrl, options);
     rows.push({ result, before, after: await baseline(set) });
   };
   for (const mode of databaseUrl ? (['embedded', 'server'] as const) : (['embedded'] as const)) {
@@ -213,13 +224,18 @@ export async function benchApi(databaseUrl: string | undefined, log: (line: stri
   // On two cores a second Node process competes with the first for the same cores (and libvips pools):
   // the API process alone, with its in-process workers, is the other deployment worth measuring. It is the
   // configuration issue 2's targets are read on, and consecutive runs of it differ by up to 15 points of
-  // overhead on this VM, so it runs several times.
+  // overhead on this VM, so it runs several times, each time also with the analysis on the main thread
+  // (TOLLGATE_ANALYSIS_THREADS=0, how every process analysed before the threads).
   const repeats = Number(process.env['BENCH_REPEATS'] ?? 3);
-  if (databaseUrl) for (let i = 0; i < repeats; i++) await measure('server', FOUNDATION_SET, 0);
+  if (databaseUrl) {
+    for (let i = 0; i < repeats; i++) for (const analysisThreads of ['auto', 0] as const) await measure('server', FOUNDATION_SET, { workerProcesses: 0, analysisThreads });
+    for (const analysisThreads of ['auto', 0] as const) await measure('server', sets[1]!, { workerProcesses: 0, analysisThreads });
+  }
   const markdown = table(
-    ['mode', 'detectors', 'uploads', 'clients', 'uploads/s', 'p50 ms', 'p99 ms', 'errors', 'server CPU ms/upload (API · workers · PostgreSQL)', 'client CPU ms/upload', 'analysis alone CPU ms/upload (before · after)', 'pipeline overhead', 'PostgreSQL round trips · statements per upload (API process)'],
+    ['mode', 'analysis (per process)', 'detectors', 'uploads', 'clients', 'uploads/s', 'p50 ms', 'p99 ms', 'errors', 'server CPU ms/upload (API · workers · PostgreSQL)', 'client CPU ms/upload', 'analysis alone CPU ms/upload (before · after)', 'pipeline overhead', 'PostgreSQL round trips · statements per upload (API process)'],
     rows.map(({ result: r, before, after }) => [
       r.mode,
+      r.analysis,
       r.detectors,
       r.uploads,
       r.concurrency,
@@ -249,9 +265,10 @@ export async function benchOneClient(databaseUrl: string | undefined, log: (line
     results.push(await loadOnce(mode, FOUNDATION_SET, paths, uploads, 1, databaseUrl, { workerProcesses: 0, warmup: Math.min(WARMUP_UPLOADS, uploads) }));
   }
   return table(
-    ['mode', 'detectors', 'uploads', 'latency ms: mean · p50 · p99', 'analysis in the worker, mean ms', 'rest of the job in the worker, mean ms', 'added by the pipeline, mean ms (latency − analysis)', 'relative to the analysis'],
+    ['mode', 'analysis', 'detectors', 'uploads', 'latency ms: mean · p50 · p99', 'analysis in the worker, mean ms', 'rest of the job in the worker, mean ms', 'added by the pipeline, mean ms (latency − analysis)', 'relative to the analysis'],
     results.map((r) => [
       r.mode,
+      r.analysis,
       r.detectors,
       r.uploads,
       `${r.meanLatency.toFixed(1)} · ${r.p50.toFixed(1)} · ${r.p99.toFixed(1)}`,

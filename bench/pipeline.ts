@@ -21,7 +21,10 @@ Machine: ${machine()}. Server mode uses ${server ? 'a fresh database on the loca
 
 ${scan}
 
-Start-up (opening the store, migrations, queue) is reported apart; files/s counts from the first ingest to the last verdict.
+Each scan runs in a process of its own, as \`tollgate scan\` does (so its code starts cold), with the analysis on
+threads (\`TOLLGATE_ANALYSIS_THREADS=auto\`, the default: 2 here) and on the main thread (\`0\`). Start-up (opening the
+store, migrations, queue, the analysis threads loading their detectors) is reported apart; files/s counts from the
+first ingest to the last verdict.
 
 ## HTTP API under concurrent load
 
@@ -30,6 +33,8 @@ ${uploads} uploads of the real camera JPEGs in \`../shared/data/exif-camera-samp
 client is a separate process on the same machine (keep-alive connections, multipart bodies sent from the file bytes);
 each upload names a contributor (50 of them), a device (50, with model, OS and app version), a client IP and a capture
 time, as an app's backend would.
+Every process analyses on worker threads (\`TOLLGATE_ANALYSIS_THREADS=auto\`, the default: one per core, at most one
+per job in flight, so 2 here) unless its row says "main thread" (\`TOLLGATE_ANALYSIS_THREADS=0\`).
 Embedded mode: one process (PGlite, API, workers at concurrency 2, the default). Server mode on PostgreSQL, two ways on one 2-core
 machine: \`tollgate serve\` with \`TOLLGATE_WORKER_PROCESSES=1\` (the API process with in-process workers plus one
 \`tollgate worker\` process, each at concurrency 2), and \`serve\` alone (the default, \`TOLLGATE_WORKER_PROCESSES=0\`).
@@ -37,7 +42,7 @@ machine: \`tollgate serve\` with \`TOLLGATE_WORKER_PROCESSES=1\` (the API proces
 Each run follows a warm-up of ${WARMUP_UPLOADS} uploads (V8 goes on optimising per-request code for hundreds of them); in
 server mode the database is then analysed (\`ANALYZE\`), as autovacuum would have done by then: this machine's
 PostgreSQL runs with autovacuum off, and without statistics pg-boss's job completion reads every retained job.
-CPU is counted per process from /proc/<pid>/stat, so other load on the machine does not enter it (it still slows the
+CPU is counted per process (all its threads) from /proc/<pid>/stat, so other load on the machine does not enter it (it still slows the
 run down): "server CPU" is the API process (with its in-process workers), the worker processes and the PostgreSQL
 backends serving the benchmark's database (followed by a watcher process every 100 ms, so a connection the pool
 closes during the run still counts); the load client is reported apart. "Analysis alone" is the CPU of

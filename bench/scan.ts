@@ -1,62 +1,55 @@
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+/**
+ * \`tollgate scan\` throughput: each scan in a fresh process (bench/scan-once.ts), as the command runs, so
+ * every run starts with cold code whether it analyses on threads or on the main thread.
+ */
+import { spawn } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { createTollgate } from '../src/app.ts';
-import { loadConfig } from '../src/config/index.ts';
-import { ensureTenant } from '../src/db/tenants.ts';
-import { ingestBytes } from '../src/uploads/ingest.ts';
-import { filesUnder, syntheticPhoto, table } from './support.ts';
+import { LONG_RUNNING_FLAGS } from '../bin/node-flags.js';
+import type { ScanRun } from './scan-once.ts';
+import { syntheticPhoto, table } from './support.ts';
 
-interface ScanRun {
-  corpus: string;
-  database: string;
-  files: number;
-  megapixels: number;
-  startupMs: number;
-  seconds: number;
+function scanOnce(corpus: string, threads: string, databaseUrl: string | undefined, folders: string[]): Promise<ScanRun> {
+  return new Promise((resolve, reject) => {
+    const args = [...LONG_RUNNING_FLAGS, '--import', 'tsx', 'bench/scan-once.ts', corpus, threads, databaseUrl ?? '-', ...folders];
+    const child = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'inherit'] });
+    let out = '';
+    child.stdout.on('data', (chunk: Buffer) => (out += chunk.toString()));
+    child.on('error', reject);
+    child.on('exit', (code) => (code === 0 ? resolve(JSON.parse(out) as ScanRun) : reject(new Error(`scan-once exited ${code}`))));
+  });
 }
 
-/** The work of `tollgate scan`, in process: ingest every file, wait for every verdict. */
-async function scanOnce(corpus: string, inputs: Buffer[], databaseUrl?: string): Promise<ScanRun> {
-  const dataDir = mkdtempSync(join(tmpdir(), 'tollgate-bench-'));
-  const started = Date.now();
-  const tollgate = await createTollgate(loadConfig({ env: { TOLLGATE_DATA_DIR: dataDir, ...(databaseUrl ? { DATABASE_URL: databaseUrl } : {}) } }));
-  try {
-    const tenant = await ensureTenant(tollgate.db, `bench-${Date.now()}`);
-    let remaining = inputs.length;
-    const finished = new Promise<void>((resolve) => {
-      void tollgate.startWorkers({ onProcessed: () => --remaining === 0 && resolve() });
-    });
-    const startupMs = Date.now() - started;
-    const t0 = performance.now();
-    for (const [i, bytes] of inputs.entries()) await ingestBytes(tollgate, tenant.id, bytes, { file_name: `${corpus}-${i}` });
-    await finished;
-    const seconds = (performance.now() - t0) / 1000;
-    const megapixels = (await tollgate.db.query<{ mp: number }>('SELECT coalesce(sum(width::float8 * height) / 1e6, 0) AS mp FROM uploads WHERE tenant_id = $1', [tenant.id]))[0]!.mp;
-    return { corpus, database: databaseUrl ? 'PostgreSQL' : 'PGlite (embedded)', files: inputs.length, megapixels, startupMs, seconds };
-  } finally {
-    await tollgate.close();
-    rmSync(dataDir, { recursive: true, force: true });
-  }
+/** `count` synthetic 12 MP JPEGs written to a temporary folder. */
+async function syntheticFolder(count: number): Promise<string> {
+  const dir = mkdtempSync(join(tmpdir(), 'tollgate-bench-synthetic-'));
+  for (let i = 0; i < count; i++) writeFileSync(join(dir, `synthetic-${i + 1}.jpg`), await syntheticPhoto(i + 1));
+  return dir;
 }
 
 export async function benchScan(databaseUrl: string | undefined, log: (line: string) => void): Promise<string> {
-  const camera = filesUnder('../shared/data/exif-camera-samples/images').map((f) => readFileSync(f));
-  log(`generating 24 synthetic 12 MP JPEGs`);
-  const large: Buffer[] = [];
-  for (let i = 0; i < 24; i++) large.push(await syntheticPhoto(i + 1));
+  const camera = '../shared/data/exif-camera-samples/images';
+  log('generating 96 synthetic 12 MP JPEGs');
+  const synthetic = await syntheticFolder(96);
   const runs: ScanRun[] = [];
-  for (const url of databaseUrl ? [undefined, databaseUrl] : [undefined]) {
-    for (const [name, inputs] of [
-      ['exif-camera-samples (real photos)', camera],
-      ['synthetic 12 MP JPEGs', large],
-    ] as const) {
-      log(`scan: ${name} on ${url ? 'PostgreSQL' : 'PGlite'}`);
-      runs.push(await scanOnce(name, inputs, url));
+  try {
+    for (const url of databaseUrl ? [undefined, databaseUrl] : [undefined]) {
+      for (const threads of ['auto', '0']) {
+        for (const [name, folders] of [
+          ['exif-camera-samples (real photos)', [camera]],
+          ['synthetic 12 MP JPEGs', [synthetic]],
+        ] as const) {
+          log(`scan: ${name} on ${url ? 'PostgreSQL' : 'PGlite'}, analysis threads ${threads}`);
+          runs.push(await scanOnce(name, threads, url, [...folders]));
+        }
+      }
     }
+  } finally {
+    rmSync(synthetic, { recursive: true, force: true });
   }
   return table(
-    ['corpus', 'database', 'files', 'megapixels', 'start-up (ms)', 'seconds', 'files/s', 'MP/s'],
-    runs.map((r) => [r.corpus, r.database, r.files, r.megapixels.toFixed(0), r.startupMs, r.seconds.toFixed(1), (r.files / r.seconds).toFixed(1), (r.megapixels / r.seconds).toFixed(1)]),
+    ['corpus', 'database', 'analysis', 'files', 'megapixels', 'start-up (ms)', 'seconds', 'files/s', 'MP/s'],
+    runs.map((r) => [r.corpus, r.database, r.analysis, r.files, r.megapixels.toFixed(0), r.startupMs, r.seconds.toFixed(1), (r.files / r.seconds).toFixed(1), (r.megapixels / r.seconds).toFixed(1)]),
   );
 }

@@ -161,3 +161,19 @@ describe('where a deployment analyses', () => {
     await expect(createTollgate(explicit, { extraDetectors: [extra] })).rejects.toMatchObject({ code: 'config.invalid', message: expect.stringMatching(/test\.extra/) });
   }, 120_000);
 });
+
+describe('an analysis past its deadline', () => {
+  it('ends its thread with the reason, and the next upload gets a new thread', async () => {
+    const threads = new AnalysisThreads(1, { config, detectors: ['dup.exact'] }, 3_000);
+    try {
+      await threads.start();
+      // A lookup that never answers stands for a detector stuck in a loop: the thread holds the job for ever.
+      const stuck: DetectorLookups = { uploadsBySha256: () => new Promise(() => undefined) };
+      await expect(threads.analyse(request(dog), stuck)).rejects.toMatchObject({ code: 'pipeline.failed', message: expect.stringMatching(/did not finish in 3 s/) });
+      const analysed = await threads.analyse(request(dog), { uploadsBySha256: async () => [] });
+      expect(analysed.result.ok && analysed.result.verdict.decision).toBe('accept');
+    } finally {
+      await threads.close();
+    }
+  }, 60_000);
+});

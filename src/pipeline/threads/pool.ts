@@ -12,6 +12,13 @@ import { TollgateError } from '../../errors.ts';
 import type { Analysed, AnalysisRequest, Analyser } from '../analyser.ts';
 import { callbackId, Channel, isCallbackToken, type Target } from './channel.ts';
 
+/**
+ * How long an analysis may take before its thread is ended and replaced: a detector stuck in a loop would
+ * otherwise hold its thread, and the job's slot in this process, for ever. By then the queue has given the
+ * job up (its lease, `expireSeconds`, is 120 s) and retries it.
+ */
+export const DEFAULT_ANALYSIS_DEADLINE_MS = 120_000;
+
 /** What a thread is started with: enough to build the same detectors as the main thread would. */
 export interface ThreadData {
   config: Config;
@@ -36,6 +43,8 @@ interface Slot {
   lookups: Map<number, DetectorLookups>;
   ready: Promise<void>;
   answered: boolean;
+  /** Why the pool ended this thread itself (an analysis past its deadline). */
+  ended?: string;
 }
 
 export class AnalysisThreads implements Analyser {
@@ -47,10 +56,18 @@ export class AnalysisThreads implements Analyser {
   #startFailures = 0;
   #broken: Error | undefined;
 
-  constructor(count: number, data: ThreadData) {
+  readonly #deadlineMs: number;
+
+  constructor(count: number, data: ThreadData, deadlineMs = DEFAULT_ANALYSIS_DEADLINE_MS) {
     if (count < 1) throw new TollgateError('config.invalid', 'analysis threads: at least one thread');
     this.#count = count;
     this.#data = data;
+    this.#deadlineMs = deadlineMs;
+  }
+
+  /** The number of threads. */
+  get size(): number {
+    return this.#count;
   }
 
   /** Starts the threads (if not yet) and resolves once each has loaded its detectors. */
@@ -71,9 +88,17 @@ export class AnalysisThreads implements Analyser {
     const methods = Object.keys(lookups).filter((method) => typeof (lookups as unknown as Record<string, unknown>)[method] === 'function');
     slot.jobs++;
     slot.lookups.set(job, lookups);
+    let deadline: NodeJS.Timeout | undefined;
     try {
+      // Counted once the thread has started: loading the detectors is not the analysis's time.
+      await slot.ready;
+      deadline = setTimeout(() => {
+        slot.ended = `an analysis did not finish in ${this.#deadlineMs / 1000} s`;
+        void slot.worker.terminate();
+      }, this.#deadlineMs);
       return (await slot.channel.call({ kind: 'analyse' }, [job, wire, methods], [bytes.buffer])) as Analysed;
     } finally {
+      clearTimeout(deadline);
       slot.jobs--;
       slot.lookups.delete(job);
     }
@@ -109,7 +134,7 @@ export class AnalysisThreads implements Analyser {
     let lastError: Error | undefined;
     worker.on('error', (error) => (lastError = error));
     worker.on('exit', (code) => {
-      const failure = new TollgateError('pipeline.failed', `analysis thread exited (${lastError?.message ?? `code ${code}`})`);
+      const failure = new TollgateError('pipeline.failed', `analysis thread exited (${slot.ended ?? lastError?.message ?? `code ${code}`})`);
       slot.channel.failPending(failure);
       const index = this.#slots.indexOf(slot);
       if (index < 0 || this.#closing) return;
