@@ -89,9 +89,12 @@ export async function openImage(
     working = await decodeAt(workingSize);
   } catch (err) {
     // sharp is preferred when its libheif has an HEVC plugin (a custom libvips build); the prebuilt one has
-    // only AOM, which is learned on the first HEIC and remembered for the life of the process.
-    if (!hevc || useHeic || !(err instanceof TollgateError) || err.code !== 'media.decoder_unavailable') throw err;
-    sharpLacksHevc = true;
+    // only AOM, which is learned on the first HEIC and remembered for the life of the process (or thread).
+    // Any failure of sharp on an HEVC file goes on to heic-decode, not only the missing plugin's: decodes
+    // failing side by side get each other's messages from libvips ("bad seek", "Unknown error"), so the
+    // first HEICs a process decodes at once would otherwise end as media.corrupt.
+    if (!hevc || useHeic) throw err;
+    if (err instanceof TollgateError && err.code === 'media.decoder_unavailable') sharpLacksHevc = true;
     useHeic = true;
     working = await decodeAt(workingSize);
   }
