@@ -72,14 +72,14 @@ export class AnalysisThreads implements Analyser {
 
   /** Starts the threads (if not yet) and resolves once each has loaded its detectors. */
   async start(): Promise<void> {
-    while (this.#slots.length < this.#count) this.#slots.push(this.#spawn());
+    this.#fill();
     await Promise.all(this.#slots.map((slot) => slot.ready));
   }
 
   async analyse(request: AnalysisRequest, lookups: DetectorLookups): Promise<Analysed> {
     if (this.#broken) throw this.#broken;
     if (this.#closing) throw new TollgateError('pipeline.failed', 'analysis threads are shutting down');
-    while (this.#slots.length < this.#count) this.#slots.push(this.#spawn());
+    this.#fill();
     const slot = this.#slots.reduce((best, candidate) => (candidate.jobs < best.jobs ? candidate : best));
     const job = this.#nextJob++;
     // A copy the thread takes over: the caller's Buffer may share memory with others (the blob hand-off).
@@ -112,6 +112,11 @@ export class AnalysisThreads implements Analyser {
         await slot.worker.terminate();
       }),
     );
+  }
+
+  /** Threads start on first use, so commands that never analyse (migrate, banks) never load the detectors twice. */
+  #fill(): void {
+    while (this.#slots.length < this.#count) this.#slots.push(this.#spawn());
   }
 
   #spawn(): Slot {
