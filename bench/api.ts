@@ -1,4 +1,3 @@
-import { spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { basename, join } from 'node:path';
@@ -11,7 +10,7 @@ import { startWorkerProcesses } from '../src/jobs/worker-processes.ts';
 import { watchBackendCpu } from './backend-cpu.ts';
 import { CpuLedger } from './process-cpu.ts';
 import { countStatements } from './sql-count.ts';
-import { filesUnder, percentile, table } from './support.ts';
+import { filesUnder, jsonFromChild, percentile, table } from './support.ts';
 
 export interface ApiLoadResult {
   mode: string;
@@ -191,13 +190,7 @@ export async function analysisBaseline(files: Buffer[], uploads: number, filter?
 
 /** Runs bench/load-client.ts in a child process and returns its measurements. */
 function runClient(args: string[]): Promise<{ latencies: number[]; errors: number; seconds: number; cpuMs: number }> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ['--import', 'tsx', 'bench/load-client.ts', ...args], { stdio: ['ignore', 'pipe', 'inherit'] });
-    let out = '';
-    child.stdout.on('data', (chunk: Buffer) => (out += chunk.toString()));
-    child.on('error', reject);
-    child.on('exit', (code) => (code === 0 ? resolve(JSON.parse(out)) : reject(new Error(`load client exited ${code}`))));
-  });
+  return jsonFromChild([], 'bench/load-client.ts', args);
 }
 
 export async function benchApi(databaseUrl: string | undefined, log: (line: string) => void, uploads = 400): Promise<{ markdown: string; results: ApiLoadResult[] }> {

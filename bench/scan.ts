@@ -2,23 +2,15 @@
  * \`tollgate scan\` throughput: each scan in a fresh process (bench/scan-once.ts), as the command runs, so
  * every run starts with cold code whether it analyses on threads or on the main thread.
  */
-import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { LONG_RUNNING_FLAGS } from '../bin/node-flags.js';
 import type { ScanRun } from './scan-once.ts';
-import { syntheticPhoto, table } from './support.ts';
+import { jsonFromChild, syntheticPhoto, table } from './support.ts';
 
 function scanOnce(corpus: string, threads: string, databaseUrl: string | undefined, folders: string[]): Promise<ScanRun> {
-  return new Promise((resolve, reject) => {
-    const args = [...LONG_RUNNING_FLAGS, '--import', 'tsx', 'bench/scan-once.ts', corpus, threads, databaseUrl ?? '-', ...folders];
-    const child = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'inherit'] });
-    let out = '';
-    child.stdout.on('data', (chunk: Buffer) => (out += chunk.toString()));
-    child.on('error', reject);
-    child.on('exit', (code) => (code === 0 ? resolve(JSON.parse(out) as ScanRun) : reject(new Error(`scan-once exited ${code}`))));
-  });
+  return jsonFromChild(LONG_RUNNING_FLAGS, 'bench/scan-once.ts', [corpus, threads, databaseUrl ?? '-', ...folders]);
 }
 
 /** `count` synthetic 12 MP JPEGs written to a temporary folder. */

@@ -1,3 +1,4 @@
+import { spawn } from 'node:child_process';
 import { readdirSync, statSync } from 'node:fs';
 import { cpus } from 'node:os';
 import { join } from 'node:path';
@@ -71,4 +72,15 @@ export const formatMs = (x: number): string => (x < 10 ? x.toFixed(2) : x.toFixe
 /** A markdown row: name, count, CPU p50/p90, wall p50/p90, target. */
 export function timingRow(name: string, t: Timing, target: string): string {
   return `| ${name} | ${t.wall.length} | ${formatMs(percentile(t.cpu, 50))} | ${formatMs(percentile(t.cpu, 90))} | ${formatMs(percentile(t.wall, 50))} | ${formatMs(percentile(t.wall, 90))} | ${target} |`;
+}
+
+/** Runs a bench script in a Node process of its own (`nodeArgs` before it) and parses the JSON it prints. */
+export function jsonFromChild<T>(nodeArgs: readonly string[], script: string, args: readonly string[]): Promise<T> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, [...nodeArgs, '--import', 'tsx', script, ...args], { stdio: ['ignore', 'pipe', 'inherit'] });
+    let out = '';
+    child.stdout.on('data', (chunk: Buffer) => (out += chunk.toString()));
+    child.on('error', reject);
+    child.on('exit', (code) => (code === 0 ? resolve(JSON.parse(out) as T) : reject(new Error(`${script} exited ${code}`))));
+  });
 }

@@ -20,6 +20,7 @@ export type Target =
 export interface WireError {
   message: string;
   code?: string;
+  details?: Readonly<Record<string, unknown>>;
 }
 
 export type Message =
@@ -70,13 +71,13 @@ export class Channel {
       const pending = this.#pending.get(message.call);
       this.#pending.delete(message.call);
       if (message.ok) pending?.resolve(message.value);
-      else pending?.reject(fromWire(message.error));
+      else pending?.reject(errorFromWire(message.error));
       return;
     }
     const { call } = message;
     this.handle(message.target, message.args).then(
       (value) => this.#reply({ type: 'reply', call, ok: true, value }),
-      (error: unknown) => this.#reply({ type: 'reply', call, ok: false, error: toWire(error) }),
+      (error: unknown) => this.#reply({ type: 'reply', call, ok: false, error: errorToWire(error) }),
     );
   }
 
@@ -85,18 +86,19 @@ export class Channel {
       this.port.postMessage(message);
     } catch (error) {
       // A value the structured clone cannot copy (a function, a class with private state): say so instead of hanging the caller.
-      this.port.postMessage({ type: 'reply', call: message.call, ok: false, error: toWire(error) } satisfies Message);
+      this.port.postMessage({ type: 'reply', call: message.call, ok: false, error: errorToWire(error) } satisfies Message);
     }
   }
 }
 
-export function toWire(error: unknown): WireError {
-  if (error instanceof TollgateError) return { code: error.code, message: error.message };
+/** A TollgateError crosses with its code (and details), anything else as its message. */
+function errorToWire(error: unknown): WireError {
+  if (error instanceof TollgateError) return error.toJSON();
   return { message: error instanceof Error ? error.message : String(error) };
 }
 
-export function fromWire(error: WireError): Error {
-  return error.code && error.code in ERROR_CODES ? new TollgateError(error.code as ErrorCode, error.message) : new Error(error.message);
+function errorFromWire(error: WireError): Error {
+  return error.code && error.code in ERROR_CODES ? new TollgateError(error.code as ErrorCode, error.message, error.details) : new Error(error.message);
 }
 
 /** How a function travels as an argument: an id the receiving side calls back with. */
