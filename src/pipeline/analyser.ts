@@ -14,6 +14,11 @@ export interface AnalysisRequest {
   sha256?: string | undefined;
   /** Also extract the image's keypoints into its fingerprints, for the local matcher's upload index. */
   keypoints: boolean;
+  /**
+   * The caller never reads `bytes` again: an analyser on another thread may take their memory over
+   * (detaching the Buffer) instead of copying it, so a large video is not held twice while it is analysed.
+   */
+  handOverBytes?: boolean;
 }
 
 export interface Analysed {

@@ -72,7 +72,7 @@ export async function processUpload(deps: ProcessDeps, uploadId: string, job?: Q
   const lookups = storeLookups(deps.db, upload.tenant_id, upload.id, deps.indexes, deps.local, { sha256: upload.sha256, uploads: sameBytes });
   // The blob's content address is its SHA-256: the analysis need not hash the bytes again.
   const { result, keypoints } = await deps.analyser.analyse(
-    { bytes, facts, policy, fileName: upload.file_name ?? undefined, sha256: upload.sha256, keypoints: deps.local?.uploads ?? false },
+    { bytes, facts, policy, fileName: upload.file_name ?? undefined, sha256: upload.sha256, keypoints: deps.local?.uploads ?? false, handOverBytes: true },
     lookups,
   );
   const record: UploadResult = result.ok

@@ -68,6 +68,26 @@ describe('analysis on worker threads', () => {
     results.forEach((analysed, i) => expect(essence(analysed)).toEqual(essence(expected[i % 2]!)));
   }, 60_000);
 
+  it('takes over the memory of bytes handed over, and copies bytes that are not', async () => {
+    const lookups: DetectorLookups = { uploadsBySha256: async () => [] };
+    const expected = essence(await inProcess.analyse(request(dog), lookups));
+    const kept = Buffer.from(dog);
+    const given = Buffer.from(dog);
+    const analysedKept = await threads.analyse(request(kept), lookups);
+    const analysedGiven = await threads.analyse({ ...request(given), handOverBytes: true }, lookups);
+    expect(essence(analysedKept)).toEqual(expected);
+    expect(essence(analysedGiven)).toEqual(expected);
+    expect(kept.equals(dog)).toBe(true);
+    // Transferred, not copied: the caller's Buffer is detached.
+    expect(given.buffer.byteLength).toBe(0);
+    // A slice of a larger allocation is copied even when handed over: the rest of that memory is not the caller's.
+    const shared = Buffer.concat([Buffer.alloc(16), dog]);
+    const slice = shared.subarray(16);
+    await threads.analyse({ ...request(slice), handOverBytes: true }, lookups);
+    expect(shared.byteLength).toBe(dog.length + 16);
+    expect(slice.equals(dog)).toBe(true);
+  }, 60_000);
+
   it('runs a function a lookup is given back on the thread that passed it (the bank keypoint extraction)', async () => {
     let extracted: KeypointSet | undefined;
     const lookups: DetectorLookups = {

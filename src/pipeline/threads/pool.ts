@@ -82,8 +82,7 @@ export class AnalysisThreads implements Analyser {
     this.#fill();
     const slot = this.#slots.reduce((best, candidate) => (candidate.jobs < best.jobs ? candidate : best));
     const job = this.#nextJob++;
-    // A copy the thread takes over: the caller's Buffer may share memory with others (the blob hand-off).
-    const bytes = new Uint8Array(request.bytes);
+    const bytes = bytesForThread(request);
     const wire: WireRequest = { ...request, bytes };
     const methods = Object.keys(lookups).filter((method) => typeof (lookups as unknown as Record<string, unknown>)[method] === 'function');
     slot.jobs++;
@@ -161,4 +160,16 @@ export class AnalysisThreads implements Analyser {
     const decoded = args.map((arg) => (isCallbackToken(arg) ? (...a: unknown[]) => channel.call({ kind: 'callback', fn: callbackId(arg) }, a) : arg));
     return method.apply(lookups, decoded);
   }
+}
+
+/**
+ * The bytes as the thread takes them over (their ArrayBuffer is transferred). The caller's own memory only
+ * when it hands the bytes over and they fill their ArrayBuffer alone; otherwise a copy, since a Buffer may
+ * be a slice of memory others use (Node's pool for small Buffers, a caller that reads them again).
+ */
+export function bytesForThread(request: Pick<AnalysisRequest, 'bytes' | 'handOverBytes'>): Uint8Array<ArrayBuffer> {
+  const { bytes } = request;
+  const memory = bytes.buffer;
+  const whole = bytes.byteOffset === 0 && bytes.byteLength === memory.byteLength;
+  return request.handOverBytes && whole && memory instanceof ArrayBuffer ? new Uint8Array(memory) : new Uint8Array(bytes);
 }
