@@ -24,7 +24,9 @@ ${scan}
 Each scan runs in a process of its own, as \`tollgate scan\` does (so its code starts cold), with the analysis on
 threads (\`TOLLGATE_ANALYSIS_THREADS=auto\`, the default: 2 here) and on the main thread (\`0\`). Start-up (opening the
 store, migrations, queue, the analysis threads loading their detectors) is reported apart; files/s counts from the
-first ingest to the last verdict.
+first ingest to the last verdict. Memory is the scan process's resident set: once it has read every input file (the
+bench holds them all, so the store's ingest is not timed reading the disk) and its peak (\`maxRSS\`) over the whole run;
+the difference is what the store, the queue and the analysis (each thread's detectors and models) took.
 
 ## HTTP API under concurrent load
 

@@ -20,10 +20,13 @@ export interface ScanRun {
   megapixels: number;
   startupMs: number;
   seconds: number;
+  /** Resident memory (MB) once the inputs were read, before the store opened, and the process's peak. */
+  rssMb: { inputsRead: number; peak: number };
 }
 
 const [corpus = '', threads = 'auto', databaseUrl = '-', ...folders] = process.argv.slice(2);
 const inputs = folders.flatMap((folder) => filesUnder(folder)).map((file) => readFileSync(file));
+const inputsReadMb = process.memoryUsage.rss() / 2 ** 20;
 const dataDir = mkdtempSync(join(tmpdir(), 'tollgate-bench-'));
 const server = databaseUrl === '-' ? undefined : databaseUrl;
 const started = Date.now();
@@ -43,7 +46,11 @@ try {
   await finished;
   const seconds = (performance.now() - t0) / 1000;
   const megapixels = (await tollgate.db.query<{ mp: number }>('SELECT coalesce(sum(width::float8 * height) / 1e6, 0) AS mp FROM uploads WHERE tenant_id = $1', [tenant.id]))[0]!.mp;
-  const run: ScanRun = { corpus, database: server ? 'PostgreSQL' : 'PGlite (embedded)', analysis: threads === '0' ? 'main thread' : `threads (${threads})`, files: inputs.length, megapixels, startupMs, seconds };
+  const run: ScanRun = {
+    corpus, database: server ? 'PostgreSQL' : 'PGlite (embedded)', analysis: threads === '0' ? 'main thread' : `threads (${threads})`, files: inputs.length, megapixels, startupMs, seconds,
+    // maxRSS is in kilobytes.
+    rssMb: { inputsRead: inputsReadMb, peak: process.resourceUsage().maxRSS / 1024 },
+  };
   process.stdout.write(`${JSON.stringify(run)}\n`);
 } finally {
   await tollgate.close();

@@ -41,7 +41,7 @@ export async function benchScan(databaseUrl: string | undefined, log: (line: str
     rmSync(synthetic, { recursive: true, force: true });
   }
   return table(
-    ['corpus', 'database', 'analysis', 'files', 'megapixels', 'start-up (ms)', 'seconds', 'files/s', 'MP/s'],
-    runs.map((r) => [r.corpus, r.database, r.analysis, r.files, r.megapixels.toFixed(0), r.startupMs, r.seconds.toFixed(1), (r.files / r.seconds).toFixed(1), (r.megapixels / r.seconds).toFixed(1)]),
+    ['corpus', 'database', 'analysis', 'files', 'megapixels', 'start-up (ms)', 'seconds', 'files/s', 'MP/s', 'RSS MB: inputs read · peak'],
+    runs.map((r) => [r.corpus, r.database, r.analysis, r.files, r.megapixels.toFixed(0), r.startupMs, r.seconds.toFixed(1), (r.files / r.seconds).toFixed(1), (r.megapixels / r.seconds).toFixed(1), `${r.rssMb.inputsRead.toFixed(0)} · ${r.rssMb.peak.toFixed(0)}`]),
   );
 }
