@@ -80,7 +80,7 @@ export async function loadOnce(
     LOG_LEVEL: 'silent',
   };
   if (mode === 'server' && databaseUrl) env['DATABASE_URL'] = databaseUrl;
-  const tollgate = await createTollgate(loadConfig({ env }), detectorSet.filter ? { detectorFilter: detectorSet.filter } : {});
+  const tollgate = await createTollgate(loadConfig({ env }), { startAnalysisEarly: true, ...(detectorSet.filter ? { detectorFilter: detectorSet.filter } : {}) });
   let analysisTotal = 0;
   let jobTotal = 0;
   let jobs = 0;

@@ -32,6 +32,7 @@ const server = databaseUrl === '-' ? undefined : databaseUrl;
 const started = Date.now();
 const tollgate = await createTollgate(
   loadConfig({ env: { TOLLGATE_DATA_DIR: dataDir, TOLLGATE_ANALYSIS_THREADS: threads, LOG_LEVEL: 'silent', ...(server ? { DATABASE_URL: server } : {}) } }),
+  { startAnalysisEarly: true },
 );
 try {
   const tenant = await ensureTenant(tollgate.db, `bench-${Date.now()}`);

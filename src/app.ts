@@ -118,17 +118,33 @@ export interface CreateOptions {
   extraDetectors?: readonly Detector[];
   /** Keeps only the built-in detectors this returns true for (benchmarks of a subset, tenants that opt out). */
   detectorFilter?: (detector: Detector) => boolean;
+  /**
+   * This process is going to analyse (serve, worker, scan): its analysis threads start loading their
+   * detectors now, while the database opens and migrates, instead of when the workers start.
+   */
+  startAnalysisEarly?: boolean;
 }
 
 export async function createTollgate(config: Config, options: CreateOptions = {}): Promise<Tollgate> {
   const builtIn = configuredDetectors(config).filter(options.detectorFilter ?? (() => true));
   const detectors = new DetectorRegistry([...builtIn, ...(options.extraDetectors ?? [])]);
   const analyser = createAnalyser(config, detectors, builtIn, options.extraDetectors ?? []);
-  const db = options.db ?? (await openDatabase(config));
-  await migrate(db);
+  // Failures surface where the workers start (startWorkers awaits the same start).
+  if (options.startAnalysisEarly) analyser.start().catch(() => undefined);
+  let db: Database | undefined;
+  let queue: JobQueue;
+  try {
+    db = options.db ?? (await openDatabase(config));
+    await migrate(db);
+    queue = new JobQueue(db, { retries: config.workers.jobRetries, ...options.queue });
+    await queue.start();
+  } catch (error) {
+    // Started threads would keep the process alive after the error.
+    await analyser.close();
+    if (!options.db) await db?.close();
+    throw error;
+  }
   const blobs = createBlobStore(config.blobs, config.blobHandoff);
-  const queue = new JobQueue(db, { retries: config.workers.jobRetries, ...options.queue });
-  await queue.start();
   const policies = new Map<string, { policy: Policy; at: number }>();
   const policyDefaults = deploymentPolicyDefaults(config);
   const policyFor = async (tenantId: string): Promise<Policy> => {

@@ -1,4 +1,5 @@
 import pg from 'pg';
+import { TollgateError } from '../errors.ts';
 import type { Database, Queryable, Row } from './database.ts';
 import { PipelinedBatch, type WireStatement } from './pg-batch.ts';
 
@@ -11,8 +12,14 @@ export async function openPostgres(connectionString: string, poolSize = 10): Pro
   // the pool emit 'error'; with no listener that is an uncaught exception. The pool replaces the client.
   pool.on('error', (error: Error) => process.emitWarning(`PostgreSQL idle client: ${error.message}`));
   // Fail fast with a clear error when the server is not there.
-  const probe = await pool.connect();
-  probe.release();
+  try {
+    const probe = await pool.connect();
+    probe.release();
+  } catch (error) {
+    await pool.end().catch(() => undefined);
+    const message = error instanceof Error ? error.message : String(error);
+    throw new TollgateError('db.error', `cannot connect to PostgreSQL at ${describeServer(connectionString)} (DATABASE_URL): ${message}`, undefined, { cause: error });
+  }
   const statements = new PreparedStatements();
   const wrap = (target: pg.Pool | pg.PoolClient): Queryable => ({
     async query<R extends object = Row>(sql: string, params: readonly unknown[] = []): Promise<R[]> {
@@ -147,5 +154,15 @@ class PreparedStatements {
       this.#names.set(text, name);
     }
     return name;
+  }
+}
+
+/** Host, port and database of a connection string, never its credentials. */
+function describeServer(connectionString: string): string {
+  try {
+    const url = new URL(connectionString);
+    return `${url.hostname || 'localhost'}:${url.port || '5432'}${url.pathname || ''}`;
+  } catch {
+    return 'the configured server';
   }
 }

@@ -17,6 +17,8 @@ async function tollgate(args: string[], env: Record<string, string> = {}): Promi
       cwd: work,
       env: { ...process.env, TOLLGATE_DATA_DIR: join(work, '.tollgate'), ...env },
       maxBuffer: 64 * 1024 * 1024,
+      // A command that hangs is killed (code null) rather than holding the suite.
+      timeout: 120_000,
     });
     return { code: 0, stdout, stderr };
   } catch (error) {
@@ -53,6 +55,16 @@ describe('tollgate inspect', () => {
     const { code, stderr } = await tollgate(['inspect']);
     expect(code).toBe(2);
     expect(stderr).toContain('exactly one FILE');
+  });
+});
+
+describe('tollgate serve', () => {
+  it('exits 1 with a db.error naming the server (not its password) when PostgreSQL does not answer, its analysis threads ended', async () => {
+    const { code, stderr } = await tollgate(['serve'], { DATABASE_URL: 'postgres://tollgate:s3cret@127.0.0.1:1/nowhere', PORT: '39999', TOLLGATE_ANALYSIS_THREADS: '2' });
+    expect(code).toBe(1);
+    expect(stderr).toContain('db.error: cannot connect to PostgreSQL at 127.0.0.1:1/nowhere (DATABASE_URL)');
+    expect(stderr).not.toContain('s3cret');
+    expect(stderr).not.toMatch(/\n\s+at /);
   });
 });
 

@@ -28,7 +28,7 @@ export async function scanCommand(argv: string[], config: Config): Promise<numbe
   const task = values.task ? await readTaskFile(values.task) : undefined;
   // A broken task file is the caller's mistake: say so before anything is ingested.
   if (task) parseTaskSpec(task.spec);
-  const tollgate = await createTollgate(config);
+  const tollgate = await createTollgate(config, { startAnalysisEarly: true });
   const started = Date.now();
   try {
     const tenant = await ensureTenant(tollgate.db, 'local');

@@ -25,7 +25,7 @@ function untilSignal(stop: () => Promise<void>): Promise<number> {
 }
 
 export async function serveCommand(_argv: string[], config: Config): Promise<number> {
-  const tollgate = await createTollgate(config);
+  const tollgate = await createTollgate(config, { startAnalysisEarly: true });
   await tollgate.startWorkers();
   // Loaded here so the other commands do not pay for Fastify at start-up.
   const { buildServer } = await import('../../server/app.ts');
@@ -50,7 +50,7 @@ function startPool(config: Config): WorkerPool | undefined {
 }
 
 export async function workerCommand(_argv: string[], config: Config): Promise<number> {
-  const tollgate = await createTollgate(config);
+  const tollgate = await createTollgate(config, { startAnalysisEarly: true });
   await tollgate.startWorkers({
     onError: (id, error, final) => process.stderr.write(`upload ${id}: ${error.message}${final ? ' (final attempt)' : ' (will retry)'}\n`),
   });
