@@ -17,14 +17,22 @@ export interface FillShape {
 
 export const DEFAULT_FILL: Omit<FillShape, 'uploads'> = { perContributor: 50, perDevice: 50, perTask: 500 };
 
+/**
+ * A version 7 UUID made at `at` (an SQL timestamp expression), as src/db/ids.ts makes them, so the filled
+ * rows sit in the indexes where the deployment's own ids for that month would.
+ */
+const uuidV7At = (at: string, salt: string): string =>
+  `(lpad(to_hex((extract(epoch from ${at}) * 1000)::bigint), 12, '0') || '7' || substr(md5(random()::text || ${salt}), 1, 3) || '8' || substr(md5(random()::text || ${salt}), 1, 15))::uuid`;
+const MONTH_AGO = `(now() - interval '30 days')`;
+
 type Step = { what: string; sql: string; params: (tenantId: string, shape: FillShape) => unknown[] };
 const tenantOnly = (tenantId: string): unknown[] => [tenantId];
 const parties = (per: (shape: FillShape) => number) => (tenantId: string, shape: FillShape): unknown[] => [tenantId, Math.ceil(shape.uploads / per(shape))];
 
 const STEPS: Step[] = [
-  { what: 'contributors', sql: `INSERT INTO contributors (id, tenant_id, external_id) SELECT gen_random_uuid(), $1, 'fill-c' || i FROM generate_series(1, $2::int) i`, params: parties((s) => s.perContributor) },
-  { what: 'devices', sql: `INSERT INTO devices (id, tenant_id, external_id, model, os, app_version) SELECT gen_random_uuid(), $1, 'fill-d' || i, 'Pixel 8', 'Android 15', '4.2.0' FROM generate_series(1, $2::int) i`, params: parties((s) => s.perDevice) },
-  { what: 'tasks', sql: `INSERT INTO tasks (id, tenant_id, external_id, spec) SELECT gen_random_uuid(), $1, 'fill-t' || i, '{}' FROM generate_series(1, $2::int) i`, params: parties((s) => s.perTask) },
+  { what: 'contributors', sql: `INSERT INTO contributors (id, tenant_id, external_id) SELECT ${uuidV7At(MONTH_AGO, 'i')}, $1, 'fill-c' || i FROM generate_series(1, $2::int) i`, params: parties((s) => s.perContributor) },
+  { what: 'devices', sql: `INSERT INTO devices (id, tenant_id, external_id, model, os, app_version) SELECT ${uuidV7At(MONTH_AGO, 'i')}, $1, 'fill-d' || i, 'Pixel 8', 'Android 15', '4.2.0' FROM generate_series(1, $2::int) i`, params: parties((s) => s.perDevice) },
+  { what: 'tasks', sql: `INSERT INTO tasks (id, tenant_id, external_id, spec) SELECT ${uuidV7At(MONTH_AGO, 'i')}, $1, 'fill-t' || i, '{}' FROM generate_series(1, $2::int) i`, params: parties((s) => s.perTask) },
   {
     what: 'uploads',
     // Spread over the month before now, so every upload the bench then sends is the newest.
@@ -33,7 +41,7 @@ const STEPS: Step[] = [
                t AS (SELECT array_agg(id ORDER BY external_id) AS ids FROM tasks WHERE tenant_id = $1 AND external_id LIKE 'fill-t%')
           INSERT INTO uploads (id, tenant_id, sha256, blob_key, mime, media_kind, bytes, width, height, contributor_id, device_id, task_id,
                                received_at, status, attempts, processed_at, error_code)
-          SELECT gen_random_uuid(), $1, encode(sha256(('fill' || i)::bytea), 'hex'), 'fill/' || i, 'image/jpeg', 'image', 2000000, 4000, 3000,
+          SELECT ${uuidV7At(`(now() - interval '30 days' + i * (interval '30 days' / $2))`, 'i')}, $1, encode(sha256(('fill' || i)::bytea), 'hex'), 'fill/' || i, 'image/jpeg', 'image', 2000000, 4000, 3000,
                  c.ids[1 + i % cardinality(c.ids)], d.ids[1 + i % cardinality(d.ids)], t.ids[1 + i % cardinality(t.ids)],
                  now() - interval '30 days' + i * (interval '30 days' / $2), CASE WHEN i % 5000 = 0 THEN 'error' ELSE 'done' END, 1,
                  now() - interval '30 days' + i * (interval '30 days' / $2), CASE WHEN i % 5000 = 0 THEN 'media.decode_failed' END
@@ -60,12 +68,12 @@ const STEPS: Step[] = [
     what: 'review items and decisions',
     sql: `WITH items AS (
             INSERT INTO review_items (id, tenant_id, upload_id, priority, reasons, status, created_at)
-            SELECT gen_random_uuid(), v.tenant_id, v.upload_id, 0.5, '[]', CASE WHEN v.decided_at < now() - interval '2 days' THEN 'decided' ELSE 'open' END, v.decided_at
+            SELECT ${uuidV7At('v.decided_at', 'v.upload_id')}, v.tenant_id, v.upload_id, 0.5, '[]', CASE WHEN v.decided_at < now() - interval '2 days' THEN 'decided' ELSE 'open' END, v.decided_at
               FROM verdicts v JOIN uploads u ON u.id = v.upload_id
              WHERE u.tenant_id = $1 AND u.blob_key LIKE 'fill/%' AND v.decision = 'review'
             RETURNING id, tenant_id, upload_id, status, created_at)
           INSERT INTO review_decisions (id, tenant_id, review_item_id, upload_id, decision, reviewer, created_at)
-          SELECT gen_random_uuid(), tenant_id, id, upload_id, 'accept', 'fill-reviewer', created_at + interval '1 hour'
+          SELECT ${uuidV7At(`(created_at + interval '1 hour')`, 'id')}, tenant_id, id, upload_id, 'accept', 'fill-reviewer', created_at + interval '1 hour'
             FROM items WHERE status = 'decided'`,
     params: tenantOnly,
   },
