@@ -137,8 +137,11 @@ warm-up of ${WARMUP_UPLOADS}, issue 2's detectors) twice: on an empty database, 
 ${filled.toLocaleString('en')} uploads from the month before, filled in SQL after the warm-up (\`bench/store-fill.ts\`):
 ${DEFAULT_FILL.perContributor} uploads per contributor and per device, ${DEFAULT_FILL.perTask} per task, each with a
 verdict (1 in 12 review, 1 in 50 reject) and two signals, review items and decisions for the reviewed ones, and the
-queue's completed jobs. The fill ends with \`VACUUM ANALYZE\`, what autovacuum does to a table that grew this much
-(this machine runs PostgreSQL with autovacuum off). No perceptual hashes are filled: the workers would stream them into
+queue's completed jobs, their ids made as the deployment makes them (UUIDv7, at each row's time; pg-boss's own job
+ids are random). The fill ends with \`VACUUM ANALYZE\`, what autovacuum does to a table that grew this much
+(this machine runs PostgreSQL with autovacuum off). Both measured runs start right after a \`CHECKPOINT\`: the first
+change to each page after one writes the whole page to the WAL, so where the last checkpoint happened to fall would
+otherwise decide much of PostgreSQL's cost per upload. No perceptual hashes are filled: the workers would stream them into
 their in-memory index during the measured run (\`docs/bench-fingerprint.md\` measures the index at 10 M).
 
 ## An upload's cost
