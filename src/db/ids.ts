@@ -8,8 +8,8 @@ let used = pool.length;
  * A UUID version 7 (RFC 9562 §5.7): 48 bits of Unix time in milliseconds, then 74 random bits. Ids made
  * close in time sort close together, so the rows a day adds land in a few B-tree pages at the right
  * edge of each index instead of one random page each: after a checkpoint PostgreSQL writes the whole of
- * every page it changes again to the WAL, and on a grown store random ids made that most of an upload's
- * database cost (docs/BENCH.md, store size). The time in an id is when it was made, not a secret.
+ * every page it changes again to the WAL, and on a store of 500,000 uploads random ids made that 2–3 times
+ * PostgreSQL's CPU per upload (docs/BENCH.md, store size). The time in an id is when it was made, not a secret.
  */
 export function newId(now = Date.now()): string {
   if (used === pool.length) {
