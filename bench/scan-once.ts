@@ -48,7 +48,13 @@ try {
   const seconds = (performance.now() - t0) / 1000;
   const megapixels = (await tollgate.db.query<{ mp: number }>('SELECT coalesce(sum(width::float8 * height) / 1e6, 0) AS mp FROM uploads WHERE tenant_id = $1', [tenant.id]))[0]!.mp;
   const run: ScanRun = {
-    corpus, database: server ? 'PostgreSQL' : 'PGlite (embedded)', analysis: threads === '0' ? 'main thread' : `threads (${threads})`, files: inputs.length, megapixels, startupMs, seconds,
+    corpus,
+    database: server ? 'PostgreSQL' : 'PGlite (embedded)',
+    analysis: threads === '0' ? 'main thread' : `threads (${threads})`,
+    files: inputs.length,
+    megapixels,
+    startupMs,
+    seconds,
     // maxRSS is in kilobytes.
     rssMb: { inputsRead: inputsReadMb, peak: process.resourceUsage().maxRSS / 1024 },
   };
