@@ -51,6 +51,8 @@ export interface NewUpload {
   clientIp?: string | undefined;
   capturedAt?: Date | undefined;
   idempotencyKey?: string | undefined;
+  /** Inserted already claimed for processing (status `processing`, first attempt): this process runs it at once. */
+  claimed?: boolean | undefined;
 }
 
 /**
@@ -72,8 +74,8 @@ export function insertUploadStatement(u: NewUpload): Statement {
   return {
     sql: `${parties.length > 0 ? `WITH ${parties.map((party) => party.cte).join(', ')}` : ''}
      INSERT INTO uploads (id, tenant_id, sha256, blob_key, bytes, file_name, declared_mime, contributor_id, device_id, task_id,
-       client_ip, captured_at, idempotency_key)
-     VALUES ($1, $2, $3, $4, $5, $6, $7, ${idOf(contributor)}, ${idOf(device)}, ${idOf(task)}, $8, $9, $10)
+       client_ip, captured_at, idempotency_key${u.claimed ? ', status, attempts' : ''})
+     VALUES ($1, $2, $3, $4, $5, $6, $7, ${idOf(contributor)}, ${idOf(device)}, ${idOf(task)}, $8, $9, $10${u.claimed ? `, 'processing', 1` : ''})
      RETURNING id, sha256`,
     params,
   };
@@ -110,23 +112,44 @@ export interface ClaimedUpload extends UploadRow {
   task: { id: string; spec: Record<string, unknown>; given_at: string | null } | null;
 }
 
+/** An upload claimed for processing, with the earlier uploads of the same bytes that `dup.exact` asks for. */
+export interface UploadClaim {
+  upload: ClaimedUpload;
+  sameBytes: PriorUpload[];
+}
+
+/** What a claim reads besides the upload row: the tenant's webhook, the device and the task. */
+const CLAIM_EXTRAS = `(SELECT webhook_url IS NOT NULL FROM tenants WHERE tenants.id = uploads.tenant_id) AS tenant_has_webhook,
+  (SELECT row_to_json(d) FROM (SELECT external_id, model, os, app_version FROM devices WHERE id = uploads.device_id) d) AS device,
+  (SELECT row_to_json(t) FROM (SELECT id, spec, given_at FROM tasks WHERE id = uploads.task_id) t) AS task`;
+
 /**
  * Claims a received (or interrupted) upload for processing, unless it already has a verdict, and in the
- * same round trip reads its device and task and the earlier uploads with the same bytes that `dup.exact`
- * asks for. Returns undefined when there is nothing to process.
+ * same round trip reads its device and task and the earlier uploads with the same bytes. Returns
+ * undefined when there is nothing to process.
  */
-export async function claimUpload(db: Database, id: string): Promise<{ upload: ClaimedUpload; sameBytes: PriorUpload[] } | undefined> {
+export async function claimUpload(db: Database, id: string): Promise<UploadClaim | undefined> {
   const [claimed = [], sameBytes = []] = await db.batch([
     {
       sql: `UPDATE uploads SET status = 'processing', attempts = attempts + 1
              WHERE id = $1 AND status IN ('received', 'processing') AND NOT EXISTS (SELECT 1 FROM verdicts WHERE upload_id = $1)
-             RETURNING *, (SELECT webhook_url IS NOT NULL FROM tenants WHERE tenants.id = uploads.tenant_id) AS tenant_has_webhook,
-               (SELECT row_to_json(d) FROM (SELECT external_id, model, os, app_version FROM devices WHERE id = uploads.device_id) d) AS device,
-               (SELECT row_to_json(t) FROM (SELECT id, spec, given_at FROM tasks WHERE id = uploads.task_id) t) AS task`,
+             RETURNING *, ${CLAIM_EXTRAS}`,
       params: [id],
     },
     sameBytesStatement(id, null),
   ]);
+  return claimFromRows(claimed, sameBytes);
+}
+
+/**
+ * The claim's reads for an upload inserted already claimed (`NewUpload.claimed`), to run after its
+ * INSERT in the same batch; `claimFromRows` turns their rows into the claim.
+ */
+export function claimReadStatements(id: string): Statement[] {
+  return [{ sql: `SELECT *, ${CLAIM_EXTRAS} FROM uploads WHERE id = $1`, params: [id] }, sameBytesStatement(id, null)];
+}
+
+export function claimFromRows(claimed: readonly Row[], sameBytes: readonly Row[]): UploadClaim | undefined {
   const upload = claimed[0] as ClaimedUpload | undefined;
   return upload ? { upload, sameBytes: sameBytes.map(toPriorUpload) } : undefined;
 }

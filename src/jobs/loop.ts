@@ -31,6 +31,39 @@ export interface LoopOptions {
   pollingIntervalMs: number;
 }
 
+/** How the loop takes and settles jobs in the database (JobQueue's pg-boss calls). */
+export interface LoopPorts<T> {
+  /** Takes up to `count` jobs, marking them active. */
+  fetch(queue: string, count: number): Promise<PgBoss.JobWithMetadata<T>[]>;
+  /** Puts fetched jobs back in the queue untouched (their retry count unchanged). */
+  release(queue: string, ids: string[]): Promise<void>;
+  /** Removes a held job whose handler succeeded, through `via` when given (the handler's commit). */
+  settleHeld(queue: string, id: string, via?: SqlExecutor): Promise<void>;
+  /** A held job's handler threw: the job goes back in the queue with its stored data, for pg-boss's retries. */
+  requeueHeld(queue: string, id: string, stored: object): Promise<void>;
+}
+
+/** A job this process recorded itself: its id, what its handler gets, and what the queue stores. */
+export interface HeldJob<T> {
+  id: string;
+  data: T;
+  stored: object;
+  retryLimit: number;
+}
+
+/** A slot reserved for a held job: start it once its job is committed, or release the slot. */
+export interface HeldSlot<T> {
+  start(job: HeldJob<T>): void;
+  release(): void;
+}
+
+/** How a running job ends in the database. */
+interface Settlement {
+  completeVia(via: SqlExecutor): Promise<void>;
+  complete(): Promise<void>;
+  fail(error: unknown): Promise<void>;
+}
+
 export class JobLoop<T extends object> {
   #active = 0;
   #buffered: PgBoss.JobWithMetadata<T>[] = [];
@@ -46,10 +79,7 @@ export class JobLoop<T extends object> {
     private readonly options: LoopOptions,
     private readonly handler: (job: JobInfo<T>) => Promise<void>,
     private readonly onError: (error: Error) => void,
-    /** Takes up to `count` jobs (marking them active); see JobQueue. */
-    private readonly fetch: (queue: string, count: number) => Promise<PgBoss.JobWithMetadata<T>[]>,
-    /** Puts fetched jobs back in the queue untouched (their retry count unchanged). */
-    private readonly release: (queue: string, ids: string[]) => Promise<void>,
+    private readonly ports: LoopPorts<T>,
   ) {}
 
   start(): void {
@@ -79,7 +109,7 @@ export class JobLoop<T extends object> {
       let fetched = 0;
       if (room > 0 && this.#buffered.length <= this.options.prefetch / 2) {
         try {
-          const jobs = await this.fetch(this.options.queue, room);
+          const jobs = await this.ports.fetch(this.options.queue, room);
           fetched = jobs.length;
           this.#buffered.push(...jobs);
         } catch (error) {
@@ -102,28 +132,71 @@ export class JobLoop<T extends object> {
     }
     // Jobs fetched but not started go back to the queue at once rather than waiting to expire.
     const unstarted = this.#buffered.splice(0);
-    if (unstarted.length > 0) await this.release(this.options.queue, unstarted.map((job) => job.id)).catch((error: unknown) => this.onError(asError(error)));
+    if (unstarted.length > 0) await this.ports.release(this.options.queue, unstarted.map((job) => job.id)).catch((error: unknown) => this.onError(asError(error)));
+  }
+
+  /**
+   * A slot for a held job, when one is free now and no fetched job waits for it (held jobs never overtake
+   * the queue). It counts as active from here, so fetches leave room for it.
+   */
+  reserve(): HeldSlot<T> | undefined {
+    if (this.#stopped || this.#active >= this.options.concurrency || this.#buffered.length > 0) return undefined;
+    this.#active++;
+    let used = false;
+    const use = (): void => {
+      if (used) throw new Error('a held slot is used once');
+      used = true;
+    };
+    const { queue } = this.options;
+    return {
+      start: ({ id, data, stored, retryLimit }) => {
+        use();
+        this.#runHandler({ id, data, retryCount: 0, retryLimit }, {
+          completeVia: (via) => this.ports.settleHeld(queue, id, via),
+          complete: () => this.ports.settleHeld(queue, id),
+          fail: () => this.ports.requeueHeld(queue, id, stored),
+        });
+      },
+      release: () => {
+        use();
+        this.#active--;
+        this.wake();
+      },
+    };
   }
 
   #startJob(job: PgBoss.JobWithMetadata<T>): void {
     this.#active++;
-    let completed = false;
-    const info: JobInfo<T> = {
-      id: job.id,
-      data: job.data,
-      retryCount: job.retryCount,
-      retryLimit: job.retryLimit,
+    const { queue } = this.options;
+    this.#runHandler({ id: job.id, data: job.data, retryCount: job.retryCount, retryLimit: job.retryLimit }, {
       completeVia: async (via) => {
-        completed = true;
         // pg-boss's typings omit the (name, id, data, options) form its code takes; null data stores no output.
         const complete = this.boss.complete.bind(this.boss) as (name: string, id: string, data: object | null, options: PgBoss.ConnectionOptions) => Promise<void>;
-        await complete(this.options.queue, job.id, null, { db: via });
+        await complete(queue, job.id, null, { db: via });
+      },
+      complete: async () => {
+        await this.boss.complete(queue, job.id);
+      },
+      fail: async (error) => {
+        await this.boss.fail(queue, job.id, errorData(error));
+      },
+    });
+  }
+
+  /** Runs the handler in a slot already counted as active. */
+  #runHandler(job: Omit<JobInfo<T>, 'completeVia'>, settle: Settlement): void {
+    let completed = false;
+    const info: JobInfo<T> = {
+      ...job,
+      completeVia: async (via) => {
+        completed = true;
+        await settle.completeVia(via);
       },
     };
     const running: Promise<void> = this.handler(info)
       .then(
-        () => (completed ? undefined : this.boss.complete(this.options.queue, job.id).then(() => undefined)),
-        (error: unknown) => this.boss.fail(this.options.queue, job.id, errorData(error)).then(() => undefined),
+        () => (completed ? undefined : settle.complete()),
+        (error: unknown) => settle.fail(error),
       )
       .catch((error: unknown) => this.onError(asError(error)))
       .finally(() => {

@@ -45,6 +45,16 @@ const DUE_AT_ONCE = '-1 millisecond';
 export interface UploadJob {
   uploadId: string;
 }
+/** A slot of this process's upload consumer, reserved for an upload it is ingesting (`JobQueue.reserveUpload`). */
+export interface UploadSlot<T extends UploadJob> {
+  /** Records the upload's job through `via`, held back; resolves with its id once `via` has run. */
+  enqueue(uploadId: string, via: SqlExecutor): Promise<string>;
+  /** After the commit: runs the upload's handler here, given `data` (the job's, plus what the ingest read for it). */
+  start(jobId: string, data: T): void;
+  /** Nothing was committed: the slot is free again. */
+  release(): void;
+}
+
 export interface WebhookJob {
   deliveryId: string;
 }
@@ -95,8 +105,31 @@ export class JobQueue {
    * batch), so the job exists iff the row does; the caller then wakes the queue after its commit.
    */
   async enqueueUpload(uploadId: string, via?: Queryable | SqlExecutor): Promise<void> {
-    await this.#boss.send(QUEUES.processUpload, { uploadId } satisfies UploadJob, { singletonKey: uploadId, startAfter: DUE_AT_ONCE, ...(via ? { db: executorOf(via) } : {}) });
+    await this.#sendUpload(uploadId, DUE_AT_ONCE, via ? executorOf(via) : undefined);
     if (!via) this.wake(QUEUES.processUpload);
+  }
+
+  async #sendUpload(uploadId: string, startAfter: string | number, via: SqlExecutor | undefined): Promise<string> {
+    const id = await this.#boss.send(QUEUES.processUpload, { uploadId } satisfies UploadJob, { singletonKey: uploadId, startAfter, ...(via ? { db: via } : {}) });
+    if (!id) throw new Error(`the queue recorded no job for upload ${uploadId}`);
+    return id;
+  }
+
+  /**
+   * A slot of this process's upload consumer for an upload it is ingesting, when one is free now. The
+   * ingest then records the upload's job held back, due only after `expireSeconds` (the lease a fetched
+   * job has), and this process runs the upload at once: no fetch, and the claim is read in the ingest's
+   * own commit. The held job is deleted in the verdict's commit, so the queue runs it only when this
+   * process dies first; a failed attempt puts it back in the queue, due at once, for pg-boss's retries.
+   */
+  reserveUpload<T extends UploadJob>(): UploadSlot<T> | undefined {
+    const slot = this.#loops.get(QUEUES.processUpload)?.reserve();
+    if (!slot) return undefined;
+    return {
+      enqueue: (uploadId, via) => this.#sendUpload(uploadId, this.#options.expireSeconds, via),
+      start: (jobId, data) => slot.start({ id: jobId, data, stored: { uploadId: data.uploadId } satisfies UploadJob, retryLimit: this.#options.retries }),
+      release: () => slot.release(),
+    };
   }
 
   async enqueueWebhook(deliveryId: string, via?: Queryable | SqlExecutor): Promise<void> {
@@ -115,8 +148,15 @@ export class JobQueue {
       { queue, concurrency, prefetch: concurrency, pollingIntervalMs: this.#options.pollingIntervalSeconds * 1000 },
       handler,
       (error) => process.emitWarning(`queue ${queue}: ${error.message}`),
-      (name, count) => this.#fetch<T>(name, count),
-      (name, ids) => this.#release(name, ids),
+      {
+        fetch: (name, count) => this.#fetch<T>(name, count),
+        release: (name, ids) => this.#release(name, ids),
+        settleHeld: async (name, id, via) => {
+          await this.#boss.deleteJob(name, id, via ? { db: via } : {});
+        },
+        // Only upload jobs are held (reserveUpload).
+        requeueHeld: (_name, id, stored) => this.#requeueHeldUpload(id, stored as UploadJob),
+      },
     );
     this.#loops.set(queue, loop as unknown as JobLoop<object>);
     loop.start();
@@ -133,6 +173,24 @@ export class JobQueue {
     const resumed = this.#boss.resume(queue, ids, { db: recorded });
     await recorded.runWith(this.#db, []);
     await Promise.all([cancelled, resumed]);
+  }
+
+  /**
+   * A held job whose first attempt failed, replaced in one transaction by a queued one (pg-boss moves no
+   * job's start time, so it gets a new id) that is due after the first retry delay and has one retry less:
+   * the upload gets as many attempts as a fetched job would.
+   */
+  async #requeueHeldUpload(id: string, job: UploadJob): Promise<void> {
+    const recorded = new RecordedStatements();
+    const deleted = this.#boss.deleteJob(QUEUES.processUpload, id, { db: recorded });
+    const sent = this.#boss.send(QUEUES.processUpload, { uploadId: job.uploadId } satisfies UploadJob, {
+      singletonKey: job.uploadId,
+      startAfter: this.#options.retryDelaySeconds > 0 ? this.#options.retryDelaySeconds : DUE_AT_ONCE,
+      retryLimit: Math.max(0, this.#options.retries - 1),
+      db: recorded,
+    });
+    await recorded.runWith(this.#db, []);
+    await Promise.all([deleted, sent]);
   }
 
   /** Job counts by state, for /metrics and progress displays. */

@@ -1,5 +1,5 @@
 import { toTollgateError } from '../errors.ts';
-import { processUpload, recordProcessingFailure, type ProcessDeps } from '../uploads/process.ts';
+import { processUpload, recordProcessingFailure, type ProcessDeps, type UploadRun } from '../uploads/process.ts';
 import { attemptDelivery, markDeliveryFailed } from '../webhooks/deliveries.ts';
 import { QUEUES, type JobInfo, type UploadJob, type WebhookJob } from './queue.ts';
 
@@ -12,10 +12,10 @@ export interface WorkerOptions {
 
 /** Subscribes this process to the upload, dead-letter and webhook queues. */
 export async function startWorkers(deps: ProcessDeps, options: WorkerOptions): Promise<void> {
-  await deps.queue.work<UploadJob>(QUEUES.processUpload, options.concurrency, async (job) => {
+  await deps.queue.work<UploadRun>(QUEUES.processUpload, options.concurrency, async (job) => {
     const started = performance.now();
     try {
-      const { outcome, analysisMs } = await processUpload(deps, job.data.uploadId, job);
+      const { outcome, analysisMs } = await processUpload(deps, job.data.uploadId, job, job.data.claim);
       options.onProcessed?.(job.data.uploadId, outcome, { ...(analysisMs !== undefined ? { analysisMs } : {}), jobMs: performance.now() - started });
     } catch (thrown) {
       const error = toTollgateError(thrown, 'pipeline.failed');

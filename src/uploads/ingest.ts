@@ -1,9 +1,10 @@
 import { RecordedStatements, type Database } from '../db/database.ts';
 import { newId } from '../db/ids.ts';
-import { insertUploadStatement, isIdempotencyConflict, uploadByIdempotencyKey } from '../db/uploads.ts';
+import { claimFromRows, claimReadStatements, insertUploadStatement, isIdempotencyConflict, uploadByIdempotencyKey } from '../db/uploads.ts';
 import type { BlobStore } from '../blobs/index.ts';
 import { QUEUES, type JobQueue } from '../jobs/queue.ts';
 import type { UploadFields } from './fields.ts';
+import type { UploadRun } from './process.ts';
 
 export interface IngestDeps {
   db: Database;
@@ -29,8 +30,13 @@ export interface IngestResult {
  * the upload row and its job then commit together in one round trip (`Database.batch`), so a crash at
  * any point leaves either nothing to lose or a row whose job will run. A caller that listens for the
  * verdict chooses the id beforehand.
+ *
+ * When this process's upload consumer has a free slot, the upload goes to it directly
+ * (`JobQueue.reserveUpload`): it is inserted already claimed, its job held back as the guarantee, and
+ * the same round trip reads what processing needs (`claimReadStatements`).
  */
 export async function ingestUpload(deps: IngestDeps, tenantId: string, blob: StoredBlob, fields: UploadFields, uploadId = newId()): Promise<IngestResult> {
+  const slot = deps.queue.reserveUpload<UploadRun>();
   const insert = insertUploadStatement({
     id: uploadId,
     tenantId,
@@ -46,13 +52,19 @@ export async function ingestUpload(deps: IngestDeps, tenantId: string, blob: Sto
     clientIp: fields.client_ip,
     capturedAt: fields.captured_at ? new Date(fields.captured_at) : undefined,
     idempotencyKey: fields.idempotency_key,
+    claimed: slot !== undefined,
   });
   const recorded = new RecordedStatements();
-  const job = deps.queue.enqueueUpload(uploadId, recorded);
+  const job: Promise<string | undefined> = slot ? slot.enqueue(uploadId, recorded) : deps.queue.enqueueUpload(uploadId, recorded).then(() => undefined);
   try {
-    await recorded.runWith(deps.db, [insert]);
-    await job;
+    const [, claimed = [], sameBytes = []] = await recorded.runWith(deps.db, slot ? [insert, ...claimReadStatements(uploadId)] : [insert]);
+    const jobId = await job;
+    if (slot && jobId) {
+      const claim = claimFromRows(claimed, sameBytes);
+      slot.start(jobId, { uploadId, ...(claim ? { claim } : {}) });
+    }
   } catch (error) {
+    slot?.release();
     await job.catch(() => undefined);
     if (!fields.idempotency_key || !isIdempotencyConflict(error)) throw error;
     // A repeat of an earlier request: nothing of this one was committed; answer with the first upload.
@@ -60,7 +72,7 @@ export async function ingestUpload(deps: IngestDeps, tenantId: string, blob: Sto
     if (!first) throw error;
     return { uploadId: first.id, sha256: first.sha256, created: false };
   }
-  deps.queue.wake(QUEUES.processUpload);
+  if (!slot) deps.queue.wake(QUEUES.processUpload);
   return { uploadId, sha256: blob.sha256, created: true };
 }
 

@@ -1,8 +1,8 @@
 import { executorFor, queryOne, RecordedStatements, type Database, type Row, type Statement } from '../db/database.ts';
-import { claimUpload, getUploadById, type ClaimedUpload, type UploadResult, type UploadRow } from '../db/uploads.ts';
+import { claimUpload, getUploadById, type ClaimedUpload, type UploadClaim, type UploadResult, type UploadRow } from '../db/uploads.ts';
 import type { JobInfo } from '../jobs/loop.ts';
 import type { BlobStore } from '../blobs/index.ts';
-import { QUEUES, type JobQueue } from '../jobs/queue.ts';
+import { QUEUES, type JobQueue, type UploadJob } from '../jobs/queue.ts';
 import type { UploadFacts } from '../detectors/types.ts';
 import type { Analyser } from '../pipeline/analyser.ts';
 import type { KeypointSet } from '../fingerprint/keypoints/extract.ts';
@@ -49,6 +49,11 @@ export interface ProcessDeps {
   local?: LocalMatching;
 }
 
+/** What the upload consumer's handler gets: the job, and the claim when the ingest of this process read it. */
+export interface UploadRun extends UploadJob {
+  claim?: UploadClaim;
+}
+
 /** The queue job an upload is processed for: its completion commits with the verdict. */
 export type QueuedJob = Pick<JobInfo<unknown>, 'completeVia'>;
 
@@ -60,10 +65,11 @@ export interface ProcessOutcome {
 
 /**
  * Analyses one stored upload and records its verdict. Safe to run twice for the same upload
- * (after a crash or a lost lease): the second run finds the verdict and changes nothing.
+ * (after a crash or a lost lease): the second run finds the verdict and changes nothing. `claimed` is
+ * the claim already made, when the upload was inserted claimed.
  */
-export async function processUpload(deps: ProcessDeps, uploadId: string, job?: QueuedJob): Promise<ProcessOutcome> {
-  const claim = await claimUpload(deps.db, uploadId);
+export async function processUpload(deps: ProcessDeps, uploadId: string, job?: QueuedJob, claimed?: UploadClaim): Promise<ProcessOutcome> {
+  const claim = claimed ?? (await claimUpload(deps.db, uploadId));
   if (!claim) return { outcome: (await getUploadById(deps.db, uploadId)) ? 'already_decided' : 'missing' };
   const { upload, sameBytes } = claim;
   const facts = factsFor(upload);

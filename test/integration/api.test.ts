@@ -97,7 +97,8 @@ describe.each(backends)('HTTP API on $name', (backend) => {
   it('answers 202 without waiting, and the same id for a repeated idempotency key', async () => {
     const first = await upload(photo('eagle.jpg'), { contributor_id: 'carol', idempotency_key: 'eagle-1' });
     expect(first.statusCode).toBe(202);
-    expect(first.json()).toMatchObject({ status: 'received', repeated: false });
+    // This process's idle worker took the upload in the ingest's own commit (JobQueue.reserveUpload).
+    expect(first.json()).toMatchObject({ status: 'processing', repeated: false });
     const again = await upload(photo('eagle.jpg'), { contributor_id: 'carol', idempotency_key: 'eagle-1' });
     expect(again.statusCode).toBe(202);
     expect(again.json()).toMatchObject({ id: first.json<{ id: string }>().id, repeated: true });

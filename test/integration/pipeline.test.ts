@@ -48,6 +48,16 @@ describe.each(BACKENDS)('upload pipeline on $name', (backend) => {
     expect(other.signals.find((s) => s.code === 'dup.exact')).toMatchObject({ severity: 'critical', evidence: { same_contributor: false } });
   });
 
+  it('runs an upload it ingests at once, claimed in the ingest, its held job settled with the verdict', async (context) => {
+    if (!t) return context.skip();
+    const report = await upload(Buffer.concat([DOG, Buffer.from('held job test')]), 'dave');
+    expect(report.status).toBe('done');
+    const row = await getUpload(t.tollgate.db, tenantId, report.id);
+    expect(row?.attempts).toBe(1);
+    const jobs = await t.tollgate.db.query(`SELECT state FROM pgboss.job WHERE data->>'uploadId' = $1`, [report.id]);
+    expect(jobs).toEqual([]);
+  });
+
   it('keeps every malformed file with its status, error code and a verdict', async (context) => {
     if (!t) return context.skip();
     for (const bad of BAD_INPUTS) {

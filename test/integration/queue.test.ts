@@ -1,5 +1,6 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { JobQueue, QUEUES, type UploadJob } from '../../src/jobs/queue.ts';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { RecordedStatements } from '../../src/db/database.ts';
+import { JobQueue, QUEUES, type JobInfo, type QueueOptions, type UploadJob, type UploadSlot } from '../../src/jobs/queue.ts';
 import { BACKENDS, type TestDatabase } from '../support/databases.ts';
 
 describe.each(BACKENDS)('job queue on $name', (backend) => {
@@ -29,5 +30,89 @@ describe.each(BACKENDS)('job queue on $name', (backend) => {
       await queue.enqueueUpload(id);
       expect(await handled, `${id} waited for the poll`).toBe(true);
     }
+  });
+});
+
+describe.each(BACKENDS)('held upload jobs on $name', (backend) => {
+  let handle: TestDatabase;
+  const queues: JobQueue[] = [];
+  beforeAll(async () => {
+    handle = await backend.open();
+  });
+  afterAll(async () => {
+    for (const queue of queues) await queue.stop(false);
+    await handle.drop();
+  });
+
+  /** A queue whose consumer (one slot) passes each job to `handle`. */
+  async function consumer(handle_: (job: JobInfo<UploadJob & { note?: string }>) => Promise<void>, options: Partial<QueueOptions> = {}): Promise<JobQueue> {
+    const queue = new JobQueue(handle.db, { pollingIntervalSeconds: 0.2, maintenanceIntervalSeconds: 3600, retryDelaySeconds: 0, ...options });
+    queues.push(queue);
+    await queue.start();
+    await queue.work<UploadJob & { note?: string }>(QUEUES.processUpload, 1, handle_);
+    return queue;
+  }
+
+  /** Records a held job for `uploadId` the way an ingest does, and returns its id. */
+  async function hold(slot: UploadSlot<UploadJob & { note?: string }>, uploadId: string): Promise<string> {
+    const recorded = new RecordedStatements();
+    const jobId = slot.enqueue(uploadId, recorded);
+    await recorded.runWith(handle.db, []);
+    return jobId;
+  }
+
+  const jobRows = (uploadId: string) => handle.db.query<{ id: string; state: string }>(`SELECT id, state FROM pgboss.job WHERE data->>'uploadId' = $1`, [uploadId]);
+
+  it('runs a held job here with what the ingest handed it, deletes it with the handler commit, and reserves no busy slot', async () => {
+    const runs: Array<JobInfo<UploadJob & { note?: string }>> = [];
+    let finish!: () => void;
+    const queue = await consumer(async (job) => {
+      runs.push(job);
+      await new Promise<void>((resolve) => (finish = resolve));
+    });
+    const slot = queue.reserveUpload<UploadJob & { note?: string }>();
+    expect(slot).toBeDefined();
+    const jobId = await hold(slot!, 'held-1');
+    expect(await jobRows('held-1')).toEqual([{ id: jobId, state: 'created' }]);
+    slot!.start(jobId, { uploadId: 'held-1', note: 'read in the ingest' });
+    await vi.waitFor(() => expect(runs).toHaveLength(1));
+    expect(runs[0]).toMatchObject({ id: jobId, data: { uploadId: 'held-1', note: 'read in the ingest' }, retryCount: 0 });
+    // Its one slot is taken: the next upload goes through the queue.
+    expect(queue.reserveUpload()).toBeUndefined();
+    finish();
+    await vi.waitFor(async () => expect(await jobRows('held-1')).toEqual([]));
+    const again = queue.reserveUpload();
+    expect(again).toBeDefined();
+    again!.release();
+  });
+
+  it('puts a held job whose handler throws back in the queue, with its stored data and one retry less', async () => {
+    const runs: Array<JobInfo<UploadJob & { note?: string }>> = [];
+    const queue = await consumer(
+      async (job) => {
+        runs.push(job);
+        if (runs.length === 1) throw new Error('first attempt fails');
+      },
+      { retries: 2 },
+    );
+    const slot = queue.reserveUpload<UploadJob & { note?: string }>()!;
+    const jobId = await hold(slot, 'held-2');
+    slot.start(jobId, { uploadId: 'held-2', note: 'in memory only' });
+    await vi.waitFor(() => expect(runs).toHaveLength(2), { timeout: 10_000 });
+    expect(runs[1]!.id).not.toBe(jobId);
+    expect(runs[1]).toMatchObject({ data: { uploadId: 'held-2' }, retryCount: 0, retryLimit: 1 });
+    expect(runs[1]!.data).not.toHaveProperty('note');
+    await vi.waitFor(async () => expect(await jobRows('held-2')).toEqual([{ id: runs[1]!.id, state: 'completed' }]));
+  });
+
+  it('leaves a held job whose process never ran it to the queue once its lease ends', async () => {
+    const doomed = await consumer(async () => undefined, { expireSeconds: 1 });
+    const slot = doomed.reserveUpload<UploadJob>()!;
+    const jobId = await hold(slot, 'held-3');
+    // The process dies between its commit and the run: the slot is never started.
+    await doomed.stop(false);
+    const runs: string[] = [];
+    await consumer(async (job) => void runs.push(job.id), { expireSeconds: 1 });
+    await vi.waitFor(() => expect(runs).toEqual([jobId]), { timeout: 10_000 });
   });
 });
