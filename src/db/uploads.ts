@@ -74,11 +74,21 @@ export function insertUploadStatement(u: NewUpload): Statement {
   return {
     sql: `${parties.length > 0 ? `WITH ${parties.map((party) => party.cte).join(', ')}` : ''}
      INSERT INTO uploads (id, tenant_id, sha256, blob_key, bytes, file_name, declared_mime, contributor_id, device_id, task_id,
-       client_ip, captured_at, idempotency_key${u.claimed ? ', status, attempts' : ''})
-     VALUES ($1, $2, $3, $4, $5, $6, $7, ${idOf(contributor)}, ${idOf(device)}, ${idOf(task)}, $8, $9, $10${u.claimed ? `, 'processing', 1` : ''})
+       client_ip, captured_at, idempotency_key, received_at${u.claimed ? ', status, attempts' : ''})
+     VALUES ($1, $2, $3, $4, $5, $6, $7, ${idOf(contributor)}, ${idOf(device)}, ${idOf(task)}, $8, $9, $10, clock_timestamp()${u.claimed ? `, 'processing', 1` : ''})
      RETURNING id, sha256`,
     params,
   };
+}
+
+/**
+ * Run before the upload's INSERT in its batch: ingests of the same bytes for one tenant take turns, the
+ * second waiting for the first's commit. With `received_at` read from the clock after the lock (not the
+ * transaction's start), the later of two simultaneous copies is the later in time, and its `dup.exact`
+ * lookup (in the same batch when it is taken at once, at its claim otherwise) finds the first.
+ */
+export function sameBytesTurnStatement(tenantId: string, sha256: string): Statement {
+  return { sql: 'SELECT pg_advisory_xact_lock(hashtextextended($1, 0))', params: [`upload-bytes:${tenantId}:${sha256}`] };
 }
 
 /** PostgreSQL's default name for the UNIQUE (tenant_id, idempotency_key) of migration 001. */

@@ -1,6 +1,6 @@
 import { RecordedStatements, type Database } from '../db/database.ts';
 import { newId } from '../db/ids.ts';
-import { claimFromRows, claimReadStatements, insertUploadStatement, isIdempotencyConflict, uploadByIdempotencyKey } from '../db/uploads.ts';
+import { claimFromRows, claimReadStatements, insertUploadStatement, sameBytesTurnStatement, isIdempotencyConflict, uploadByIdempotencyKey } from '../db/uploads.ts';
 import type { BlobStore } from '../blobs/index.ts';
 import { QUEUES, type JobQueue } from '../jobs/queue.ts';
 import type { UploadFields } from './fields.ts';
@@ -57,7 +57,8 @@ export async function ingestUpload(deps: IngestDeps, tenantId: string, blob: Sto
   const recorded = new RecordedStatements();
   const job: Promise<string | undefined> = slot ? slot.enqueue(uploadId, recorded) : deps.queue.enqueueUpload(uploadId, recorded).then(() => undefined);
   try {
-    const [, claimed = [], sameBytes = []] = await recorded.runWith(deps.db, slot ? [insert, ...claimReadStatements(uploadId)] : [insert]);
+    const turn = sameBytesTurnStatement(tenantId, blob.sha256);
+    const [, , claimed = [], sameBytes = []] = await recorded.runWith(deps.db, slot ? [turn, insert, ...claimReadStatements(uploadId)] : [turn, insert]);
     const jobId = await job;
     if (slot && jobId) {
       const claim = claimFromRows(claimed, sameBytes);

@@ -58,6 +58,16 @@ describe.each(BACKENDS)('upload pipeline on $name', (backend) => {
     expect(jobs).toEqual([]);
   });
 
+  it('flags exactly one of two copies of the same bytes sent at once', async (context) => {
+    if (!t) return context.skip();
+    for (let i = 0; i < 3; i++) {
+      const bytes = Buffer.concat([EAGLE, Buffer.from(`sent twice at once ${i}`)]);
+      const copies = await Promise.all([upload(bytes, 'erin'), upload(bytes, 'erin')]);
+      const flagged = copies.filter((r) => r.signals.some((s) => s.code === 'dup.exact'));
+      expect(flagged, `round ${i}`).toHaveLength(1);
+    }
+  });
+
   it('keeps every malformed file with its status, error code and a verdict', async (context) => {
     if (!t) return context.skip();
     for (const bad of BAD_INPUTS) {
