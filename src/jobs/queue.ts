@@ -45,6 +45,7 @@ const DUE_AT_ONCE = '-1 millisecond';
 export interface UploadJob {
   uploadId: string;
 }
+
 /** A slot of this process's upload consumer, reserved for an upload it is ingesting (`JobQueue.reserveUpload`). */
 export interface UploadSlot<T extends UploadJob> {
   /** Records the upload's job through `via`, held back; resolves with its id once `via` has run. */
@@ -109,8 +110,10 @@ export class JobQueue {
     if (!via) this.wake(QUEUES.processUpload);
   }
 
-  async #sendUpload(uploadId: string, startAfter: string | number, via: SqlExecutor | undefined): Promise<string> {
-    const id = await this.#boss.send(QUEUES.processUpload, { uploadId } satisfies UploadJob, { singletonKey: uploadId, startAfter, ...(via ? { db: via } : {}) });
+  /** `retryLimit` overrides the queue's for this job. */
+  async #sendUpload(uploadId: string, startAfter: string | number, via: SqlExecutor | undefined, retryLimit?: number): Promise<string> {
+    const options = { singletonKey: uploadId, startAfter, ...(via ? { db: via } : {}), ...(retryLimit !== undefined ? { retryLimit } : {}) };
+    const id = await this.#boss.send(QUEUES.processUpload, { uploadId } satisfies UploadJob, options);
     if (!id) throw new Error(`the queue recorded no job for upload ${uploadId}`);
     return id;
   }
@@ -120,7 +123,7 @@ export class JobQueue {
    * ingest then records the upload's job held back, due only after `expireSeconds` (the lease a fetched
    * job has), and this process runs the upload at once: no fetch, and the claim is read in the ingest's
    * own commit. The held job is deleted in the verdict's commit, so the queue runs it only when this
-   * process dies first; a failed attempt puts it back in the queue, due at once, for pg-boss's retries.
+   * process dies first; a failed attempt puts it back in the queue for pg-boss's retries.
    */
   reserveUpload<T extends UploadJob>(): UploadSlot<T> | undefined {
     const slot = this.#loops.get(QUEUES.processUpload)?.reserve();
@@ -183,12 +186,8 @@ export class JobQueue {
   async #requeueHeldUpload(id: string, job: UploadJob): Promise<void> {
     const recorded = new RecordedStatements();
     const deleted = this.#boss.deleteJob(QUEUES.processUpload, id, { db: recorded });
-    const sent = this.#boss.send(QUEUES.processUpload, { uploadId: job.uploadId } satisfies UploadJob, {
-      singletonKey: job.uploadId,
-      startAfter: this.#options.retryDelaySeconds > 0 ? this.#options.retryDelaySeconds : DUE_AT_ONCE,
-      retryLimit: Math.max(0, this.#options.retries - 1),
-      db: recorded,
-    });
+    const startAfter = this.#options.retryDelaySeconds > 0 ? this.#options.retryDelaySeconds : DUE_AT_ONCE;
+    const sent = this.#sendUpload(job.uploadId, startAfter, recorded, Math.max(0, this.#options.retries - 1));
     await recorded.runWith(this.#db, []);
     await Promise.all([deleted, sent]);
   }
