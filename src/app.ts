@@ -179,7 +179,7 @@ export async function createTollgate(config: Config, options: CreateOptions = {}
     startWorkers: async (workerOptions = {}) => {
       // Rebuilt before the first job, so the first uploads are matched against everything stored.
       await Promise.all([indexes.start(), local?.indexes.start(), analyser.start()]);
-      await startWorkers(process, { concurrency: config.workers.concurrency, ...workerOptions });
+      await startWorkers(process, { concurrency: config.workers.concurrency, backlog: config.workers.backlog, ...workerOptions });
     },
     close: async () => {
       await queue.stop();

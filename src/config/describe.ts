@@ -74,7 +74,7 @@ export function describeConfig(config: Config): string {
     ],
     [
       'workers',
-      `concurrency=${c.workers.concurrency} processes=${c.workers.processes} analysisThreads=${c.workers.analysisThreads} detectorTimeoutMs=${c.workers.detectorTimeoutMs} jobRetries=${c.workers.jobRetries}` +
+      `concurrency=${c.workers.concurrency} processes=${c.workers.processes} backlog=${c.workers.backlog} analysisThreads=${c.workers.analysisThreads} detectorTimeoutMs=${c.workers.detectorTimeoutMs} jobRetries=${c.workers.jobRetries}` +
         from('TOLLGATE_WORKER_CONCURRENCY', 'TOLLGATE_WORKER_PROCESSES', 'TOLLGATE_ANALYSIS_THREADS', 'TOLLGATE_DETECTOR_TIMEOUT_MS', 'TOLLGATE_JOB_RETRIES'),
     ],
     ['webhooks', `url=${c.webhooks.url ?? '(none)'} secret=${c.webhooks.secret ?? '(none)'}` + from('TOLLGATE_WEBHOOK_URL', 'TOLLGATE_WEBHOOK_SECRET')],

@@ -112,6 +112,7 @@ export const FIELDS: readonly FieldSpec[] = [
   { env: 'TOLLGATE_MAX_FRAMES', path: 'limits.maxFrames', schema: int(1, 10_000), expected: 'an integer 1..10000' },
   { env: 'TOLLGATE_SAMPLE_FPS', path: 'limits.sampleFps', schema: positive(120), expected: 'a number of frames per second >0..120' },
   { env: 'TOLLGATE_WORKER_CONCURRENCY', path: 'workers.concurrency', schema: int(1, 1024), expected: 'an integer 1..1024' },
+  { env: 'TOLLGATE_WORKER_BACKLOG', path: 'workers.backlog', schema: int(0, 65_536), expected: 'an integer 0..65536 (0 = uploads wait for a worker in the queue only)' },
   { env: 'TOLLGATE_WORKER_PROCESSES', path: 'workers.processes', schema: int(0, 64), expected: 'an integer 0..64' },
   { env: 'TOLLGATE_ANALYSIS_THREADS', path: 'workers.analysisThreads', schema: analysisThreads, expected: 'auto or an integer 0..64 (0 = analyse on the main thread)' },
   { env: 'TOLLGATE_DETECTOR_TIMEOUT_MS', path: 'workers.detectorTimeoutMs', schema: int(1, 3_600_000), expected: 'an integer 1..3600000 (milliseconds)' },

@@ -17,6 +17,12 @@ export const DEFAULT_BLOB_HANDOFF_MB = 64;
 export const DEFAULT_BLOB_HANDOFF_ENTRY_MB = 8;
 const MIB = 1024 * 1024;
 
+/**
+ * Uploads held for this process's workers per slot while every slot is busy. The bench's 16 clients keep 14
+ * uploads waiting on two slots; each one held skips the queue's fetch and a claim's commit.
+ */
+export const BACKLOG_PER_SLOT = 8;
+
 export interface LoadConfigOptions {
   /** Usually `process.env`; passed in so tests and embedders never touch the real environment. */
   env: Readonly<Record<string, string | undefined>>;
@@ -96,6 +102,8 @@ export function loadConfig(options: LoadConfigOptions): Config {
   const webhookSecret = get<string>('TOLLGATE_WEBHOOK_SECRET');
   const aiModel = get<string>('TOLLGATE_AI_MODEL');
   const redisUrl = get<string>('REDIS_URL');
+  const concurrency = get<number>('TOLLGATE_WORKER_CONCURRENCY') ?? 2;
+  const processes = get<number>('TOLLGATE_WORKER_PROCESSES') ?? 0;
   return {
     dataDir,
     database: databaseUrl ? { kind: 'postgres', url: databaseUrl } : { kind: 'pglite', dataDir: path.join(dataDir, 'pgdata') },
@@ -113,8 +121,9 @@ export function loadConfig(options: LoadConfigOptions): Config {
       sampleFps: get<number>('TOLLGATE_SAMPLE_FPS') ?? DEFAULT_MEDIA_LIMITS.sampleFps,
     },
     workers: {
-      concurrency: get<number>('TOLLGATE_WORKER_CONCURRENCY') ?? 2,
-      processes: get<number>('TOLLGATE_WORKER_PROCESSES') ?? 0,
+      concurrency,
+      processes,
+      backlog: get<number>('TOLLGATE_WORKER_BACKLOG') ?? (processes > 0 ? 0 : BACKLOG_PER_SLOT * concurrency),
       analysisThreads: get<number | 'auto'>('TOLLGATE_ANALYSIS_THREADS') ?? 'auto',
       detectorTimeoutMs: get<number>('TOLLGATE_DETECTOR_TIMEOUT_MS') ?? 10_000,
       jobRetries: get<number>('TOLLGATE_JOB_RETRIES') ?? 3,

@@ -39,8 +39,10 @@ export interface Config {
    * `processes`: extra `tollgate worker` processes `serve` starts and supervises (server database only).
    * `analysisThreads`: worker threads this process's jobs are analysed on (0 = the main thread; `auto` = one
    * per core, at most `concurrency`, and none when detectors were added in code).
+   * `backlog`: uploads this process's ingests hold for its own workers while every slot is busy, instead of
+   * sending them through the queue (src/jobs/loop.ts); 0 by default when `processes` share the work.
    */
-  workers: { concurrency: number; processes: number; analysisThreads: number | 'auto'; detectorTimeoutMs: number; jobRetries: number };
+  workers: { concurrency: number; processes: number; backlog: number; analysisThreads: number | 'auto'; detectorTimeoutMs: number; jobRetries: number };
   /** Defaults; a tenant's own webhook settings in the database override them. */
   /** ExifTool deep metadata reads and the costlier forensic checks: `auto` when the hot path or a task asks. */
   metadata?: { deep: 'off' | 'auto' | 'always' };

@@ -28,6 +28,8 @@ export interface LoopOptions {
   concurrency: number;
   /** Jobs fetched ahead while every slot is busy (they count as active in pg-boss while they wait). */
   prefetch: number;
+  /** Held jobs (`reserve`) that may wait here for a slot while every slot is busy; 0 takes held jobs only into a free slot. */
+  backlog: number;
   pollingIntervalMs: number;
 }
 
@@ -39,8 +41,11 @@ export interface LoopPorts<T> {
   release(queue: string, ids: string[]): Promise<void>;
   /** Removes a held job whose handler succeeded, through `via` when given (the handler's commit). */
   settleHeld(queue: string, id: string, via?: SqlExecutor): Promise<void>;
-  /** A held job's handler threw: the job goes back in the queue with its stored data, for pg-boss's retries. */
-  requeueHeld(queue: string, id: string, stored: object): Promise<void>;
+  /**
+   * Puts held jobs back in the queue with their stored data, in one commit: after their handler threw (for
+   * pg-boss's retries) or, with `afterFailure` false, unstarted when the loop stops (due at once, every retry left).
+   */
+  requeueHeld(queue: string, jobs: ReadonlyArray<{ id: string; stored: object }>, afterFailure: boolean): Promise<void>;
 }
 
 /** A job this process recorded itself: its id, what its handler gets, and what the queue stores. */
@@ -64,14 +69,26 @@ interface Settlement {
   fail(error: unknown): Promise<void>;
 }
 
+/** A job waiting here for a slot, in the order it came: fetched from the queue, or held by this process. */
+type Waiting<T> = { fetched: PgBoss.JobWithMetadata<T> } | { held: HeldJob<T> };
+
 export class JobLoop<T extends object> {
   #active = 0;
-  #buffered: PgBoss.JobWithMetadata<T>[] = [];
+  #waiting: Waiting<T>[] = [];
+  /** Fetched jobs among `#waiting`: only they count against the fetch's room. */
+  #fetchedWaiting = 0;
+  /** Held jobs waiting, or reserved for the backlog and not yet started or released. */
+  #heldWaiting = 0;
+  /**
+   * False after a fetch came back short, until a job is committed to the queue here (`wake`) or the poll
+   * comes round: a slot coming free then only starts what waits, with no fetch that would find nothing.
+   */
+  #queueMayHaveJobs = true;
   #running = new Set<Promise<void>>();
   #stopped = false;
-  #wake: (() => void) | undefined;
-  /** A wake-up that came while the loop was not asleep (fetching, starting jobs): it must not be lost. */
-  #woken = false;
+  #sleeping: (() => void) | undefined;
+  /** A nudge that came while the loop was not asleep (fetching, starting jobs): it must not be lost. */
+  #nudged = false;
   #loop: Promise<void> | undefined;
 
   constructor(
@@ -86,87 +103,137 @@ export class JobLoop<T extends object> {
     this.#loop ??= this.#run();
   }
 
-  /** A job was committed to this queue, or a slot came free: fetch now rather than at the next poll. */
+  /** A job was committed to this queue: fetch now rather than at the next poll. */
   wake(): void {
-    const wake = this.#wake;
-    this.#wake = undefined;
-    if (wake) wake();
-    else this.#woken = true;
+    this.#queueMayHaveJobs = true;
+    this.#nudge();
   }
 
   /** Stops fetching and waits (up to `timeoutMs`) for the jobs in hand; unfinished ones expire and are retried. */
   async stop(timeoutMs: number): Promise<void> {
     this.#stopped = true;
-    this.wake();
+    this.#nudge();
     await this.#loop;
     const timeout = new Promise<void>((resolve) => setTimeout(resolve, timeoutMs).unref());
     await Promise.race([Promise.all(this.#running), timeout]);
   }
 
+  #nudge(): void {
+    const sleeping = this.#sleeping;
+    this.#sleeping = undefined;
+    if (sleeping) sleeping();
+    else this.#nudged = true;
+  }
+
   async #run(): Promise<void> {
+    const { concurrency, prefetch, pollingIntervalMs } = this.options;
     while (!this.#stopped) {
-      const room = this.options.concurrency + this.options.prefetch - this.#active - this.#buffered.length;
-      let fetched = 0;
-      if (room > 0 && this.#buffered.length <= this.options.prefetch / 2) {
+      const room = concurrency + prefetch - this.#active - this.#fetchedWaiting;
+      if (this.#queueMayHaveJobs && room > 0 && this.#fetchedWaiting <= prefetch / 2) {
+        // Cleared before the fetch, so a job committed while it runs sets it again.
+        this.#queueMayHaveJobs = false;
         try {
           const jobs = await this.ports.fetch(this.options.queue, room);
-          fetched = jobs.length;
-          this.#buffered.push(...jobs);
+          if (jobs.length === room) this.#queueMayHaveJobs = true;
+          for (const job of jobs) this.#waiting.push({ fetched: job });
+          this.#fetchedWaiting += jobs.length;
         } catch (error) {
+          this.#queueMayHaveJobs = true;
           this.onError(asError(error));
         }
       }
-      while (this.#active < this.options.concurrency && this.#buffered.length > 0 && !this.#stopped) this.#startJob(this.#buffered.shift()!);
+      this.#drain();
       if (this.#stopped) break;
-      // Sleep until a slot frees or a job arrives; poll when nothing came (other processes' jobs never wake us).
-      const idle = fetched === 0 && this.#buffered.length === 0;
-      const woken = this.#woken;
-      this.#woken = false;
-      if (!woken && (idle || this.#active >= this.options.concurrency)) {
+      // Sleep until a slot frees or a job arrives; the poll finds what other processes committed.
+      if (!this.#nudged) {
+        let poll: NodeJS.Timeout | undefined;
         await new Promise<void>((resolve) => {
-          this.#wake = resolve;
-          setTimeout(resolve, this.options.pollingIntervalMs).unref();
+          this.#sleeping = resolve;
+          poll = setTimeout(() => {
+            this.#queueMayHaveJobs = true;
+            resolve();
+          }, pollingIntervalMs).unref();
         });
-        this.#wake = undefined;
+        clearTimeout(poll);
+        this.#sleeping = undefined;
+      }
+      this.#nudged = false;
+    }
+    // Jobs waiting here go back to the queue at once rather than waiting to expire.
+    const unstarted = this.#waiting.splice(0);
+    const fetched = unstarted.flatMap((w) => ('fetched' in w ? [w.fetched.id] : []));
+    const held = unstarted.flatMap((w) => ('held' in w ? [w.held] : []));
+    if (fetched.length > 0) await this.ports.release(this.options.queue, fetched).catch((error: unknown) => this.onError(asError(error)));
+    if (held.length > 0) await this.#returnHeld(held);
+  }
+
+  /** Starts waiting jobs, oldest first, while slots are free. */
+  #drain(): void {
+    while (this.#active < this.options.concurrency && this.#waiting.length > 0 && !this.#stopped) {
+      const next = this.#waiting.shift()!;
+      this.#active++;
+      if ('fetched' in next) {
+        this.#fetchedWaiting--;
+        this.#startFetched(next.fetched);
+      } else {
+        this.#heldWaiting--;
+        this.#startHeld(next.held);
       }
     }
-    // Jobs fetched but not started go back to the queue at once rather than waiting to expire.
-    const unstarted = this.#buffered.splice(0);
-    if (unstarted.length > 0) await this.ports.release(this.options.queue, unstarted.map((job) => job.id)).catch((error: unknown) => this.onError(asError(error)));
   }
 
   /**
-   * A slot for a held job, when one is free now and no fetched job waits for it (held jobs never overtake
-   * the queue). It counts as active from here, so fetches leave room for it.
+   * A slot for a held job (one this process records itself, `JobQueue.reserveUpload`). A free slot when no
+   * job waits for one; otherwise a place at the back of the line, up to `backlog` held jobs, so held jobs
+   * never overtake fetched ones. Undefined when neither is left: the job then goes through the queue. A
+   * free slot counts as active from here, so fetches leave room for it.
    */
   reserve(): HeldSlot<T> | undefined {
-    if (this.#stopped || this.#active >= this.options.concurrency || this.#buffered.length > 0) return undefined;
-    this.#active++;
+    if (this.#stopped) return undefined;
+    const now = this.#active < this.options.concurrency && this.#waiting.length === 0;
+    if (!now && this.#heldWaiting >= this.options.backlog) return undefined;
+    if (now) this.#active++;
+    else this.#heldWaiting++;
     let used = false;
     const use = (): void => {
       if (used) throw new Error('a held slot is used once');
       used = true;
     };
-    const { queue } = this.options;
     return {
-      start: ({ id, data, stored, retryLimit }) => {
+      start: (job) => {
         use();
-        this.#runHandler({ id, data, retryCount: 0, retryLimit }, {
-          completeVia: (via) => this.ports.settleHeld(queue, id, via),
-          complete: () => this.ports.settleHeld(queue, id),
-          fail: () => this.ports.requeueHeld(queue, id, stored),
-        });
+        if (now) this.#startHeld(job);
+        else if (this.#stopped) {
+          this.#heldWaiting--;
+          void this.#returnHeld([job]);
+        } else {
+          this.#waiting.push({ held: job });
+          this.#drain();
+        }
       },
       release: () => {
         use();
-        this.#active--;
-        this.wake();
+        if (now) this.#active--;
+        else this.#heldWaiting--;
+        this.#nudge();
       },
     };
   }
 
-  #startJob(job: PgBoss.JobWithMetadata<T>): void {
-    this.#active++;
+  async #returnHeld(jobs: readonly HeldJob<T>[]): Promise<void> {
+    await this.ports.requeueHeld(this.options.queue, jobs, false).catch((error: unknown) => this.onError(asError(error)));
+  }
+
+  #startHeld({ id, data, stored, retryLimit }: HeldJob<T>): void {
+    const { queue } = this.options;
+    this.#runHandler({ id, data, retryCount: 0, retryLimit }, {
+      completeVia: (via) => this.ports.settleHeld(queue, id, via),
+      complete: () => this.ports.settleHeld(queue, id),
+      fail: () => this.ports.requeueHeld(queue, [{ id, stored }], true),
+    });
+  }
+
+  #startFetched(job: PgBoss.JobWithMetadata<T>): void {
     const { queue } = this.options;
     this.#runHandler({ id: job.id, data: job.data, retryCount: job.retryCount, retryLimit: job.retryLimit }, {
       completeVia: async (via) => {
@@ -202,7 +269,8 @@ export class JobLoop<T extends object> {
       .finally(() => {
         this.#active--;
         this.#running.delete(running);
-        this.wake();
+        this.#drain();
+        this.#nudge();
       });
     this.#running.add(running);
   }

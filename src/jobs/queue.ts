@@ -119,11 +119,13 @@ export class JobQueue {
   }
 
   /**
-   * A slot of this process's upload consumer for an upload it is ingesting, when one is free now. The
-   * ingest then records the upload's job held back, due only after `expireSeconds` (the lease a fetched
-   * job has), and this process runs the upload at once: no fetch, and the claim is read in the ingest's
-   * own commit. The held job is deleted in the verdict's commit, so the queue runs it only when this
-   * process dies first; a failed attempt puts it back in the queue for pg-boss's retries.
+   * A slot of this process's upload consumer for an upload it is ingesting: a free one, or a place in its
+   * backlog while every slot is busy (`work`'s `backlog`). The ingest then records the upload's job held
+   * back, due only after `expireSeconds` (the lease a fetched job has), and this process runs the upload
+   * when the slot is its turn: no fetch, and the claim is read in the ingest's own commit. The held job is
+   * deleted in the verdict's commit, so the queue runs it only when this process dies first (or has held
+   * it past its lease: the second run then finds the verdict); a failed attempt puts it back in the queue
+   * for pg-boss's retries, and a stopping consumer puts back those it never started.
    */
   reserveUpload<T extends UploadJob>(): UploadSlot<T> | undefined {
     const slot = this.#loops.get(QUEUES.processUpload)?.reserve();
@@ -142,13 +144,14 @@ export class JobQueue {
 
   /**
    * Handles the queue's jobs, `concurrency` at a time (src/jobs/loop.ts); a throw means retry (with
-   * backoff). One consumer per queue and process.
+   * backoff). One consumer per queue and process. `backlog`: uploads this process's ingests may hold for
+   * it while every slot is busy (`reserveUpload`).
    */
-  async work<T extends object>(queue: QueueName, concurrency: number, handler: (job: JobInfo<T>) => Promise<void>): Promise<void> {
+  async work<T extends object>(queue: QueueName, concurrency: number, handler: (job: JobInfo<T>) => Promise<void>, { backlog = 0 }: { backlog?: number } = {}): Promise<void> {
     if (this.#loops.has(queue)) throw new Error(`queue ${queue} already has a consumer in this process`);
     const loop = new JobLoop<T>(
       this.#boss,
-      { queue, concurrency, prefetch: concurrency, pollingIntervalMs: this.#options.pollingIntervalSeconds * 1000 },
+      { queue, concurrency, prefetch: concurrency, backlog, pollingIntervalMs: this.#options.pollingIntervalSeconds * 1000 },
       handler,
       (error) => process.emitWarning(`queue ${queue}: ${error.message}`),
       {
@@ -158,7 +161,7 @@ export class JobQueue {
           await this.#boss.deleteJob(name, id, via ? { db: via } : {});
         },
         // Only upload jobs are held (reserveUpload).
-        requeueHeld: (_name, id, stored) => this.#requeueHeldUpload(id, stored as UploadJob),
+        requeueHeld: (_name, jobs, afterFailure) => this.#requeueHeldUploads(jobs as ReadonlyArray<{ id: string; stored: UploadJob }>, afterFailure),
       },
     );
     this.#loops.set(queue, loop as unknown as JobLoop<object>);
@@ -179,17 +182,22 @@ export class JobQueue {
   }
 
   /**
-   * A held job whose first attempt failed, replaced in one transaction by a queued one (pg-boss moves no
-   * job's start time, so it gets a new id) that is due after the first retry delay and has one retry less:
-   * the upload gets as many attempts as a fetched job would.
+   * Held jobs replaced in one transaction by queued ones (pg-boss moves no job's start time, so each gets a
+   * new id). After a failed first attempt the new job is due after the first retry delay and has one retry
+   * less, so the upload gets as many attempts as a fetched job would; a job that never started (the
+   * consumer stopped) is due at once with every retry.
    */
-  async #requeueHeldUpload(id: string, job: UploadJob): Promise<void> {
+  async #requeueHeldUploads(jobs: ReadonlyArray<{ id: string; stored: UploadJob }>, afterFailure: boolean): Promise<void> {
     const recorded = new RecordedStatements();
-    const deleted = this.#boss.deleteJob(QUEUES.processUpload, id, { db: recorded });
-    const startAfter = this.#options.retryDelaySeconds > 0 ? this.#options.retryDelaySeconds : DUE_AT_ONCE;
-    const sent = this.#sendUpload(job.uploadId, startAfter, recorded, Math.max(0, this.#options.retries - 1));
+    const { retries, retryDelaySeconds } = this.#options;
+    const startAfter = afterFailure && retryDelaySeconds > 0 ? retryDelaySeconds : DUE_AT_ONCE;
+    const sent = jobs.flatMap(({ id, stored }) => [
+      this.#boss.deleteJob(QUEUES.processUpload, id, { db: recorded }),
+      this.#sendUpload(stored.uploadId, startAfter, recorded, afterFailure ? Math.max(0, retries - 1) : undefined),
+    ]);
     await recorded.runWith(this.#db, []);
-    await Promise.all([deleted, sent]);
+    await Promise.all(sent);
+    if (!afterFailure || startAfter === DUE_AT_ONCE) this.wake(QUEUES.processUpload);
   }
 
   /** Job counts by state, for /metrics and progress displays. */

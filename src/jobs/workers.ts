@@ -5,6 +5,8 @@ import { QUEUES, type JobInfo, type UploadJob, type WebhookJob } from './queue.t
 
 export interface WorkerOptions {
   concurrency: number;
+  /** Uploads this process's ingests may hold for these workers while every slot is busy (`JobQueue.reserveUpload`). */
+  backlog?: number;
   /** After each job: the outcome, the analysis time and the job's whole time in this worker (ms). */
   onProcessed?: (uploadId: string, outcome: string, timing?: { analysisMs?: number; jobMs: number }) => void;
   onError?: (uploadId: string, error: Error, finalAttempt: boolean) => void;
@@ -25,7 +27,7 @@ export async function startWorkers(deps: ProcessDeps, options: WorkerOptions): P
       await recordProcessingFailure(deps, job.data.uploadId, { code: error.code, message: error.message });
       options.onProcessed?.(job.data.uploadId, 'failed');
     }
-  });
+  }, { backlog: options.backlog ?? 0 });
   // Reached when a worker died during the last attempt: nothing recorded the failure yet.
   await deps.queue.work<UploadJob>(QUEUES.deadUpload, 1, async (job: JobInfo<UploadJob>) => {
     await recordProcessingFailure(deps, job.data.uploadId, { code: 'pipeline.failed', message: 'processing did not complete after all retries' });

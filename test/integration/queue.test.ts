@@ -45,12 +45,28 @@ describe.each(BACKENDS)('held upload jobs on $name', (backend) => {
   });
 
   /** A queue whose consumer (one slot) passes each job to `handle`. */
-  async function consumer(handle_: (job: JobInfo<UploadJob & { note?: string }>) => Promise<void>, options: Partial<QueueOptions> = {}): Promise<JobQueue> {
+  async function consumer(handle_: (job: JobInfo<UploadJob & { note?: string }>) => Promise<void>, options: Partial<QueueOptions> = {}, backlog = 0): Promise<JobQueue> {
     const queue = new JobQueue(handle.db, { pollingIntervalSeconds: 0.2, maintenanceIntervalSeconds: 3600, retryDelaySeconds: 0, ...options });
     queues.push(queue);
     await queue.start();
-    await queue.work<UploadJob & { note?: string }>(QUEUES.processUpload, 1, handle_);
+    await queue.work<UploadJob & { note?: string }>(QUEUES.processUpload, 1, handle_, { backlog });
     return queue;
+  }
+
+  /** A handler that records each job and finishes it only when the test says so. */
+  function gated(): { runs: Array<JobInfo<UploadJob & { note?: string }>>; finish: (uploadId: string) => void; handler: (job: JobInfo<UploadJob & { note?: string }>) => Promise<void> } {
+    const runs: Array<JobInfo<UploadJob & { note?: string }>> = [];
+    const gates = new Map<string, () => void>();
+    const handler = async (job: JobInfo<UploadJob & { note?: string }>) => {
+      runs.push(job);
+      await new Promise<void>((resolve) => gates.set(job.data.uploadId, resolve));
+    };
+    const finish = (uploadId: string) => {
+      const gate = gates.get(uploadId);
+      if (!gate) throw new Error(`${uploadId} is not running`);
+      gate();
+    };
+    return { runs, finish, handler };
   }
 
   /** Records a held job for `uploadId` the way an ingest does, and returns its id. */
@@ -114,5 +130,53 @@ describe.each(BACKENDS)('held upload jobs on $name', (backend) => {
     const runs: string[] = [];
     await consumer(async (job) => void runs.push(job.id), { expireSeconds: 1 });
     await vi.waitFor(() => expect(runs).toEqual([jobId]), { timeout: 10_000 });
+  });
+
+  it('holds uploads in the backlog while the slot is busy, runs them in turn behind a fetched job, and deletes each with its commit', async () => {
+    const { runs, finish, handler } = gated();
+    const queue = await consumer(handler, {}, 2);
+    const first = queue.reserveUpload<UploadJob & { note?: string }>()!;
+    first.start(await hold(first, 'backlog-1'), { uploadId: 'backlog-1' });
+    await vi.waitFor(() => expect(runs.map((r) => r.data.uploadId)).toEqual(['backlog-1']));
+    // The slot is busy: a job sent through the queue is fetched ahead and waits here.
+    await queue.enqueueUpload('backlog-queued');
+    await vi.waitFor(async () => expect((await jobRows('backlog-queued'))[0]?.state).toBe('active'));
+    const second = queue.reserveUpload<UploadJob & { note?: string }>()!;
+    const third = queue.reserveUpload<UploadJob & { note?: string }>()!;
+    expect(second).toBeDefined();
+    expect(third).toBeDefined();
+    // The backlog holds two: the next upload goes through the queue.
+    expect(queue.reserveUpload()).toBeUndefined();
+    second.start(await hold(second, 'backlog-2'), { uploadId: 'backlog-2', note: 'read in the ingest' });
+    third.release();
+    expect(queue.reserveUpload(), 'a released place is free again').toBeDefined();
+    for (const next of ['backlog-1', 'backlog-queued']) {
+      finish(next);
+      await vi.waitFor(() => expect(runs.length).toBeGreaterThan(runs.findIndex((r) => r.data.uploadId === next) + 1));
+    }
+    expect(runs.map((r) => r.data.uploadId)).toEqual(['backlog-1', 'backlog-queued', 'backlog-2']);
+    expect(runs[2]).toMatchObject({ data: { note: 'read in the ingest' }, retryCount: 0 });
+    finish('backlog-2');
+    await vi.waitFor(async () => expect([...(await jobRows('backlog-1')), ...(await jobRows('backlog-2'))]).toEqual([]));
+  });
+
+  it('puts the held jobs it never started back in the queue, due at once with every retry, when it stops', async () => {
+    const { runs, finish, handler } = gated();
+    const stopping = await consumer(handler, { retries: 2 }, 1);
+    const running = stopping.reserveUpload<UploadJob>()!;
+    running.start(await hold(running, 'stop-1'), { uploadId: 'stop-1' });
+    await vi.waitFor(() => expect(runs).toHaveLength(1));
+    const waiting = stopping.reserveUpload<UploadJob>()!;
+    const heldId = await hold(waiting, 'stop-2');
+    waiting.start(heldId, { uploadId: 'stop-2' });
+    const stopped = stopping.stop(true);
+    finish('stop-1');
+    await stopped;
+    const requeued = await handle.db.query<{ id: string; retry_limit: number; due: boolean }>(
+      `SELECT id, retry_limit, start_after <= now() AS due FROM pgboss.job WHERE data->>'uploadId' = 'stop-2'`,
+    );
+    // Its lease was 120 s: it is due now only because it was put back.
+    expect(requeued).toEqual([{ id: expect.not.stringMatching(heldId), retry_limit: 2, due: true }]);
+    await vi.waitFor(async () => expect(['active', 'completed']).toContain((await jobRows('stop-2'))[0]?.state), { timeout: 5_000 });
   });
 });

@@ -39,7 +39,7 @@ describe('loadConfig defaults', () => {
     expect(c.blobs).toEqual({ kind: 'fs', rootDir: '/srv/app/.tollgate/blobs' });
     expect(c.server).toEqual({ host: '127.0.0.1', port: 8080 });
     expect(c.limits).toEqual(DEFAULT_MEDIA_LIMITS);
-    expect(c.workers).toEqual({ concurrency: 2, processes: 0, analysisThreads: 'auto', detectorTimeoutMs: 10_000, jobRetries: 3 });
+    expect(c.workers).toEqual({ concurrency: 2, processes: 0, backlog: 16, analysisThreads: 'auto', detectorTimeoutMs: 10_000, jobRetries: 3 });
     expect(c.webhooks).toEqual({});
     expect(c.redis).toBeNull();
     expect(c.log.level).toBe('info');
@@ -56,6 +56,13 @@ describe('loadConfig defaults', () => {
     expect(configError({ env: { TOLLGATE_LOCAL_MATCHING: 'sometimes' } })).toEqual([
       'TOLLGATE_LOCAL_MATCHING must be auto (bank images only, when the tenant has any), true (also uploads against uploads) or false, got "sometimes"',
     ]);
+  });
+
+  it('holds uploads for busy workers eight per slot, none when worker processes share the work, or as many as set', () => {
+    expect(loadConfig({ env: { TOLLGATE_WORKER_CONCURRENCY: '4' } }).workers.backlog).toBe(32);
+    expect(loadConfig({ env: { TOLLGATE_WORKER_PROCESSES: '1' } }).workers.backlog).toBe(0);
+    expect(loadConfig({ env: { TOLLGATE_WORKER_PROCESSES: '1', TOLLGATE_WORKER_BACKLOG: '5' } }).workers.backlog).toBe(5);
+    expect(() => loadConfig({ env: { TOLLGATE_WORKER_BACKLOG: '-1' } })).toThrow(/TOLLGATE_WORKER_BACKLOG/);
   });
 
   it('treats empty variables as unset', () => {
@@ -107,7 +114,7 @@ describe('loadConfig from the environment', () => {
     });
     expect(c.server).toEqual({ host: '0.0.0.0', port: 9090 });
     expect(c.limits).toEqual({ maxBytes: 50 * 1024 * 1024, maxPixels: 40_000_000, maxVideoSeconds: 90.5, maxFrames: 30, sampleFps: 0.5 });
-    expect(c.workers).toEqual({ concurrency: 8, processes: 3, analysisThreads: 0, detectorTimeoutMs: 2500, jobRetries: 0 });
+    expect(c.workers).toEqual({ concurrency: 8, processes: 3, backlog: 0, analysisThreads: 0, detectorTimeoutMs: 2500, jobRetries: 0 });
     expect(c.webhooks).toEqual({ url: 'https://hooks.example.com/tollgate', secret: '0123456789abcdef0123' });
     expect(c.redis).toEqual({ url: 'redis://:redispw@127.0.0.1:6379/0' });
     expect(c.log.level).toBe('debug');
