@@ -17,7 +17,7 @@ export async function startWorkers(deps: ProcessDeps, options: WorkerOptions): P
   await deps.queue.work<UploadRun>(QUEUES.processUpload, options.concurrency, async (job) => {
     const started = performance.now();
     try {
-      const { outcome, analysisMs } = await processUpload(deps, job.data.uploadId, job, job.data.claim);
+      const { outcome, analysisMs } = await processUpload(deps, job.data.uploadId, job, job.data.handed);
       options.onProcessed?.(job.data.uploadId, outcome, { ...(analysisMs !== undefined ? { analysisMs } : {}), jobMs: performance.now() - started });
     } catch (thrown) {
       const error = toTollgateError(thrown, 'pipeline.failed');

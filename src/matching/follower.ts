@@ -19,6 +19,8 @@ export class TableFollower {
   private warmTimer: NodeJS.Timeout | null = null;
   private started: Promise<void> | null = null;
   private closed = false;
+  /** True once the first load has completed: from then on a catch-up may also ride in another batch (`pullPlan`). */
+  loaded = false;
 
   constructor(
     private readonly db: Database,
@@ -43,6 +45,7 @@ export class TableFollower {
         });
       }
       await load();
+      this.loaded = true;
     })();
     // A failed first load (database restarting) must not poison every later search: retry next time.
     this.started.catch(() => {
@@ -90,18 +93,23 @@ export interface FollowedTable<R extends { id: number }> {
   add(rows: readonly R[]): void;
 }
 
+/** A catch-up's first round trip, to run alone (`pullRows`) or in another batch: `settle` takes its rows. */
+export interface PullPlan {
+  statements: Statement[];
+  /** Adds the rows to the tables; returns the tables whose page came back full (more rows wait). */
+  settle(results: readonly Row[][]): FollowedTable<{ id: number }>[];
+}
+
 /**
- * Reads each table's rows past its watermark: first the ids the watermark saw skipped (transactions
- * that committed out of order), then everything above it in pages. The first page of every table
- * travels in one round trip (a catch-up runs before each search, so this is on every upload's path);
- * only a table with more rows than a page costs more.
+ * Each table's rows past its watermark: first the ids the watermark saw skipped (transactions that
+ * committed out of order), then everything above it, a page per table. The first page of every table
+ * travels in one round trip (a catch-up runs before each search, so this is on every upload's path).
  */
-export async function pullRows(db: Database, tables: readonly FollowedTable<{ id: number }>[]): Promise<void> {
+export function pullPlan(tables: readonly FollowedTable<{ id: number }>[]): PullPlan {
   // Gaps and the range are separate statements, not one with OR: "id > $1 OR id = ANY(...)" makes
   // PostgreSQL scan the whole table (measured: 120 ms at 1 M rows), while each alone is a key lookup.
   const statements: Statement[] = [];
-  const sinks: ((rows: readonly Row[]) => void)[] = [];
-  const full: FollowedTable<{ id: number }>[] = [];
+  const sinks: ((rows: readonly Row[], full: FollowedTable<{ id: number }>[]) => void)[] = [];
   for (const table of tables) {
     const gaps = table.mark.pending();
     if (gaps.length > 0) {
@@ -109,14 +117,26 @@ export async function pullRows(db: Database, tables: readonly FollowedTable<{ id
       sinks.push((rows) => table.add(rows as { id: number }[]));
     }
     statements.push(pageOf(table));
-    sinks.push((rows) => {
+    sinks.push((rows, full) => {
       table.add(rows as { id: number }[]);
       if (rows.length >= table.batch) full.push(table);
     });
   }
+  return {
+    statements,
+    settle: (results) => {
+      const full: FollowedTable<{ id: number }>[] = [];
+      results.forEach((rows, i) => sinks[i]!(rows, full));
+      return full;
+    },
+  };
+}
+
+/** Reads each table's rows past its watermark (`pullPlan`); only a table with more rows than a page costs more round trips. */
+export async function pullRows(db: Database, tables: readonly FollowedTable<{ id: number }>[]): Promise<void> {
+  const { statements, settle } = pullPlan(tables);
   const results = statements.length === 1 ? [await db.query(statements[0]!.sql, statements[0]!.params)] : await db.batch(statements);
-  results.forEach((rows, i) => sinks[i]!(rows));
-  for (const table of full) {
+  for (const table of settle(results)) {
     for (;;) {
       const { sql, params } = pageOf(table);
       const rows = await db.query<{ id: number }>(sql, params);

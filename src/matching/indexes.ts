@@ -8,11 +8,11 @@
  * upload, whose, which source URL) is read from the database for the few hits, which keeps memory
  * at the index's typed arrays even for banks of millions.
  */
-import type { Database } from '../db/database.ts';
+import type { Database, Row, Statement } from '../db/database.ts';
 import { hexToWords } from '../fingerprint/bits.ts';
 import { HammingIndex } from '../fingerprint/mih.ts';
 import { PDQ_MIN_QUALITY } from '../fingerprint/pdq.ts';
-import { pullRows, TableFollower, type FollowedTable } from './follower.ts';
+import { pullPlan, pullRows, TableFollower, type FollowedTable } from './follower.ts';
 import { Watermark } from './watermark.ts';
 
 
@@ -102,27 +102,47 @@ export class MatchIndexes {
     return this.follower.catchUp();
   }
 
-  async searchUploads(tenantId: string, kind: UploadHashKind, hashes: readonly string[], radius: number): Promise<IndexHit[]> {
-    await this.start();
-    await this.catchUp();
+  /**
+   * The catch-up as statements for another batch (an ingest's), so the searches made for that upload need
+   * no round trip of their own: `settle` takes their rows and says whether the indexes then hold everything
+   * committed before that batch (false when a table had more new rows than a page: the searches then catch
+   * up themselves). Undefined until the first load is done.
+   */
+  catchUpPlan(): { statements: Statement[]; settle(results: readonly Row[][]): boolean } | undefined {
+    if (!this.follower.loaded) return undefined;
+    const plan = pullPlan(this.followedTables());
+    return { statements: plan.statements, settle: (results) => plan.settle(results).length === 0 };
+  }
+
+  /** `caughtUp`: the indexes already hold everything committed before the upload searched for (`catchUpPlan`). */
+  async searchUploads(tenantId: string, kind: UploadHashKind, hashes: readonly string[], radius: number, caughtUp = false): Promise<IndexHit[]> {
+    if (!caughtUp) await this.ready();
     return searchAll(this.indexes.get(uploadKey(tenantId, kind)), hashes, radius);
   }
 
   /** Entries of any of the tenant's banks, enabled or not: the caller filters when it reads the rows. */
-  async searchBanks(tenantId: string, hashes: readonly string[], radius: number): Promise<IndexHit[]> {
-    await this.start();
-    await this.catchUp();
+  async searchBanks(tenantId: string, hashes: readonly string[], radius: number, caughtUp = false): Promise<IndexHit[]> {
+    if (!caughtUp) await this.ready();
     return searchAll(this.indexes.get(bankKey(tenantId)), hashes, radius);
   }
 
-  private pull(): Promise<void> {
+  private async ready(): Promise<void> {
+    await this.start();
+    await this.catchUp();
+  }
+
+  private followedTables(): FollowedTable<HashRow>[] {
     const followed = (table: TableName): FollowedTable<HashRow> => ({
       select: TABLES[table].sql,
       mark: this.marks[table],
       batch: this.batch,
       add: (rows) => this.addRows(table, rows),
     });
-    return pullRows(this.db, [followed('uploads'), followed('banks')]);
+    return [followed('uploads'), followed('banks')];
+  }
+
+  private pull(): Promise<void> {
+    return pullRows(this.db, this.followedTables());
   }
 
   private addRows(table: TableName, rows: readonly HashRow[]): void {

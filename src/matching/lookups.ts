@@ -9,10 +9,11 @@ type MatchLookups = Pick<DetectorLookups, 'nearUploadsByPdq' | 'bankMatchesByPdq
 /**
  * The near-duplicate and bank lookups for one upload: its tenant only, and only uploads before it.
  * With `local`, also the local-feature matcher's (detectors ask it only when PDQ finds nothing): banks
- * always, earlier uploads only when the matcher is configured to store and search them.
+ * always, earlier uploads only when the matcher is configured to store and search them. `caughtUp`: the
+ * PDQ indexes already hold everything committed before the upload (`MatchIndexes.catchUpPlan`).
  */
-export function matchLookups(db: Queryable, indexes: MatchIndexes, tenantId: string, uploadId: string | undefined, local?: LocalMatching): MatchLookups {
-  const scope = { db, indexes, tenantId, before: uploadId };
+export function matchLookups(db: Queryable, indexes: MatchIndexes, tenantId: string, uploadId: string | undefined, local?: LocalMatching, caughtUp = false): MatchLookups {
+  const scope = { db, indexes, tenantId, before: uploadId, caughtUp };
   const localScope = local ? { db, local, tenantId, before: uploadId } : undefined;
   return {
     nearUploadsByPdq: (queries, radius) => nearUploads(scope, queries, radius),

@@ -20,6 +20,8 @@ export interface SearchScope {
   tenantId: string;
   /** Only uploads that arrived before this one count (the upload being processed). */
   before?: string | undefined;
+  /** The indexes already hold everything committed before that upload (`MatchIndexes.catchUpPlan`). */
+  caughtUp?: boolean | undefined;
 }
 
 export async function nearUploads(scope: SearchScope, queries: readonly PdqQuery[], radius = PDQ_MATCH_RADIUS): Promise<NearUpload[]> {
@@ -28,6 +30,7 @@ export async function nearUploads(scope: SearchScope, queries: readonly PdqQuery
     'pdq',
     queries.map((q) => q.hash),
     radius,
+    scope.caughtUp,
   );
   if (hits.length === 0) return [];
   const rows = await uploadsForHits(scope.db, scope.tenantId, hits.slice(0, 200).map((h) => h.id), scope.before);
@@ -57,6 +60,7 @@ export async function bankMatches(scope: SearchScope, queries: readonly PdqQuery
     scope.tenantId,
     queries.map((q) => q.hash),
     radius,
+    scope.caughtUp,
   );
   if (hits.length === 0) return [];
   // Disabled banks' entries are dropped by the query, so ask for all hits up to a sane bound.
@@ -92,6 +96,7 @@ export async function nearVideos(scope: SearchScope, frames: ReadonlyArray<{ has
     'vpdq',
     [...new Set(good.map((f) => f.hash))],
     VPDQ_DISTANCE,
+    scope.caughtUp,
   );
   if (hits.length === 0) return [];
   const rows = await uploadsForHits(scope.db, scope.tenantId, hits.slice(0, 2000).map((h) => h.id), scope.before);

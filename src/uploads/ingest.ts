@@ -3,6 +3,7 @@ import { newId } from '../db/ids.ts';
 import { claimFromRows, claimReadStatements, insertUploadStatement, sameBytesTurnStatement, isIdempotencyConflict, uploadByIdempotencyKey } from '../db/uploads.ts';
 import type { BlobStore } from '../blobs/index.ts';
 import { QUEUES, type JobQueue } from '../jobs/queue.ts';
+import type { MatchIndexes } from '../matching/indexes.ts';
 import type { UploadFields } from './fields.ts';
 import type { UploadRun } from './process.ts';
 
@@ -10,6 +11,8 @@ export interface IngestDeps {
   db: Database;
   blobs: BlobStore;
   queue: JobQueue;
+  /** This process's PDQ indexes: an upload it holds brings them up to date in its ingest's batch. */
+  indexes?: MatchIndexes;
 }
 
 export interface StoredBlob {
@@ -31,9 +34,10 @@ export interface IngestResult {
  * any point leaves either nothing to lose or a row whose job will run. A caller that listens for the
  * verdict chooses the id beforehand.
  *
- * When this process's upload consumer has a free slot, the upload goes to it directly
- * (`JobQueue.reserveUpload`): it is inserted already claimed, its job held back as the guarantee, and
- * the same round trip reads what processing needs (`claimReadStatements`).
+ * When this process's upload consumer has a free slot or room in its backlog, the upload goes to it
+ * directly (`JobQueue.reserveUpload`): it is inserted already claimed, its job held back as the guarantee,
+ * and the same round trip reads what processing needs (`claimReadStatements`) and brings the PDQ indexes
+ * up to this commit (`MatchIndexes.catchUpPlan`), so its searches need no round trip of their own.
  */
 export async function ingestUpload(deps: IngestDeps, tenantId: string, blob: StoredBlob, fields: UploadFields, uploadId = newId()): Promise<IngestResult> {
   const slot = deps.queue.reserveUpload<UploadRun>();
@@ -58,11 +62,14 @@ export async function ingestUpload(deps: IngestDeps, tenantId: string, blob: Sto
   const job: Promise<string | undefined> = slot ? slot.enqueue(uploadId, recorded) : deps.queue.enqueueUpload(uploadId, recorded).then(() => undefined);
   try {
     const turn = sameBytesTurnStatement(tenantId, blob.sha256);
-    const [, , claimed = [], sameBytes = []] = await recorded.runWith(deps.db, slot ? [turn, insert, ...claimReadStatements(uploadId)] : [turn, insert]);
+    const catchUp = slot ? deps.indexes?.catchUpPlan() : undefined;
+    const reads = slot ? [...claimReadStatements(uploadId), ...(catchUp?.statements ?? [])] : [];
+    const [, , claimed = [], sameBytes = [], ...caughtUpRows] = await recorded.runWith(deps.db, [turn, insert, ...reads]);
     const jobId = await job;
     if (slot && jobId) {
       const claim = claimFromRows(claimed, sameBytes);
-      slot.start(jobId, { uploadId, ...(claim ? { claim } : {}) });
+      const indexesCaughtUp = catchUp?.settle(caughtUpRows) ?? false;
+      slot.start(jobId, { uploadId, ...(claim ? { handed: { claim, indexesCaughtUp } } : {}) });
     }
   } catch (error) {
     slot?.release();

@@ -49,9 +49,15 @@ export interface ProcessDeps {
   local?: LocalMatching;
 }
 
-/** What the upload consumer's handler gets: the job, and the claim when the ingest of this process read it. */
+/** What an ingest of this process read for the upload it holds: the claim, and whether the PDQ indexes caught up in the same batch. */
+export interface HandedClaim {
+  claim: UploadClaim;
+  indexesCaughtUp: boolean;
+}
+
+/** What the upload consumer's handler gets: the job, and what the ingest read when this process holds it. */
 export interface UploadRun extends UploadJob {
-  claim?: UploadClaim;
+  handed?: HandedClaim;
 }
 
 /** The queue job an upload is processed for: its completion commits with the verdict. */
@@ -65,17 +71,17 @@ export interface ProcessOutcome {
 
 /**
  * Analyses one stored upload and records its verdict. Safe to run twice for the same upload
- * (after a crash or a lost lease): the second run finds the verdict and changes nothing. `claimed` is
+ * (after a crash or a lost lease): the second run finds the verdict and changes nothing. `handed` is
  * the claim already made, when the upload was inserted claimed.
  */
-export async function processUpload(deps: ProcessDeps, uploadId: string, job?: QueuedJob, claimed?: UploadClaim): Promise<ProcessOutcome> {
-  const claim = claimed ?? (await claimUpload(deps.db, uploadId));
+export async function processUpload(deps: ProcessDeps, uploadId: string, job?: QueuedJob, handed?: HandedClaim): Promise<ProcessOutcome> {
+  const claim = handed?.claim ?? (await claimUpload(deps.db, uploadId));
   if (!claim) return { outcome: (await getUploadById(deps.db, uploadId)) ? 'already_decided' : 'missing' };
   const { upload, sameBytes } = claim;
   const facts = factsFor(upload);
   const [bytes, policy] = await Promise.all([deps.blobs.get(upload.blob_key), deps.policyFor(upload.tenant_id)]);
   const analysisStarted = performance.now();
-  const lookups = storeLookups(deps.db, upload.tenant_id, upload.id, deps.indexes, deps.local, { sha256: upload.sha256, uploads: sameBytes });
+  const lookups = storeLookups(deps.db, upload.tenant_id, upload.id, deps.indexes, deps.local, { sha256: upload.sha256, uploads: sameBytes }, handed?.indexesCaughtUp);
   // The blob's content address is its SHA-256: the analysis need not hash the bytes again.
   const { result, keypoints } = await deps.analyser.analyse(
     { bytes, facts, policy, fileName: upload.file_name ?? undefined, sha256: upload.sha256, keypoints: deps.local?.uploads ?? false, handOverBytes: true },

@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import sharp from 'sharp';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { ensureTenant } from '../../src/db/tenants.ts';
 import type { UploadReport } from '../../src/uploads/report.ts';
 import { BACKENDS, postgresAvailable } from '../support/databases.ts';
@@ -12,6 +12,7 @@ const photo = (name: string): Buffer => readFileSync(`../shared/data/object-phot
 const GIRAFFE = photo('giraffe.jpg');
 const HORSES = photo('horses.jpg');
 const KITE = photo('kite.jpg');
+const DOG = photo('dog.jpg');
 
 /** Copies a fraud would submit: smaller and recompressed, turned on its side, converted to WebP. */
 const resized = (b: Buffer) => sharp(b).resize(800).jpeg({ quality: 60 }).toBuffer();
@@ -50,6 +51,20 @@ describe.each(BACKENDS)('near duplicates on $name', (backend) => {
     }
     const turned = await upload(await rotated(GIRAFFE), 'alice');
     expect(signal(turned, 'dup.near')?.evidence?.['variant']).not.toBe('original');
+  });
+
+  it('finds the copy with the index brought up to date in the ingest, without a catch-up of its own', async (context) => {
+    if (!t) return context.skip();
+    const original = await upload(DOG, 'frank');
+    // The idle worker takes the copy at once: its ingest's batch read the original's hashes.
+    const catchUps = vi.spyOn(t.tollgate.indexes, 'catchUp');
+    try {
+      const copy = await upload(await webp(DOG), 'frank');
+      expect(signal(copy, 'dup.near')?.evidence).toMatchObject({ matched_upload: original.id });
+      expect(catchUps).not.toHaveBeenCalled();
+    } finally {
+      catchUps.mockRestore();
+    }
   });
 
   it("rejects someone else's copy as dup.cross_account, a different reason from the own re-upload", async (context) => {
