@@ -30,6 +30,8 @@ export interface ApiLoadResult {
   workerOverheadMs: number;
   /** Round trips and SQL statements per upload the API process sent to PostgreSQL (server mode; worker processes not counted). */
   sql: { roundTrips: number; statements: number } | undefined;
+  /** Share of the updates of upload rows (warm-up and run) that PostgreSQL made HOT, writing no index entries; server mode. */
+  hotUpdates: number | undefined;
   /** CPU per upload, ms, of: the API process (with its in-process workers), the worker processes, the PostgreSQL backends serving the database, and the load client. */
   cpu: { api: number; workers: number; database: number; client: number };
 }
@@ -126,6 +128,8 @@ export async function loadOnce(
       client: perUpload(client.cpuMs),
     };
     await around?.after();
+    // After the CPU was read: the wait for PostgreSQL's statistics must not count.
+    const updates = mode === 'server' ? await uploadUpdates(tollgate.db) : undefined;
     const { latencies, errors, seconds } = client;
     latencies.sort((a, b) => a - b);
     return {
@@ -140,6 +144,7 @@ export async function loadOnce(
       meanLatency: latencies.reduce((sum, ms) => sum + ms, 0) / Math.max(1, latencies.length),
       errors,
       sql,
+      hotUpdates: updates ? updates.hot / Math.max(1, updates.all) : undefined,
       analysisMs: analysisTotal / Math.max(1, jobs),
       workerOverheadMs: (jobTotal - analysisTotal) / Math.max(1, jobs),
       cpu,
@@ -150,6 +155,16 @@ export async function loadOnce(
     await tollgate.close();
     rmSync(dataDir, { recursive: true, force: true });
   }
+}
+
+/**
+ * Updates of upload rows so far (warm-up and run), and how many of them were HOT. A backend sends its
+ * statistics within 10 s of going idle (PostgreSQL 15's PGSTAT_IDLE_INTERVAL), so this waits that long first.
+ */
+async function uploadUpdates(db: Tollgate['db']): Promise<{ all: number; hot: number }> {
+  await new Promise((resolve) => setTimeout(resolve, 11_000));
+  const [row] = await db.query<{ all: number; hot: number }>("SELECT n_tup_upd AS all, n_tup_hot_upd AS hot FROM pg_stat_user_tables WHERE relname = 'uploads'");
+  return row ?? { all: 0, hot: 0 };
 }
 
 /** How many threads a Tollgate analyses on (0: its main thread). */
@@ -225,7 +240,7 @@ export async function benchApi(databaseUrl: string | undefined, log: (line: stri
     for (const analysisThreads of ['auto', 0] as const) await measure('server', sets[1]!, { workerProcesses: 0, analysisThreads });
   }
   const markdown = table(
-    ['mode', 'analysis (per process)', 'detectors', 'uploads', 'clients', 'uploads/s', 'p50 ms', 'p99 ms', 'errors', 'server CPU ms/upload (API · workers · PostgreSQL)', 'client CPU ms/upload', 'analysis alone CPU ms/upload (before · after)', 'pipeline overhead', 'PostgreSQL round trips · statements per upload (API process)'],
+    ['mode', 'analysis (per process)', 'detectors', 'uploads', 'clients', 'uploads/s', 'p50 ms', 'p99 ms', 'errors', 'server CPU ms/upload (API · workers · PostgreSQL)', 'client CPU ms/upload', 'analysis alone CPU ms/upload (before · after)', 'pipeline overhead', 'PostgreSQL round trips · statements per upload (API process)', 'upload row updates HOT (warm-up and run)'],
     rows.map(({ result: r, before, after }) => [
       r.mode,
       r.analysis,
@@ -241,6 +256,7 @@ export async function benchApi(databaseUrl: string | undefined, log: (line: stri
       `${((before + after) / 2).toFixed(1)} (${before.toFixed(1)} · ${after.toFixed(1)})`,
       `${((100 * (serverCpuMs(r) - (before + after) / 2)) / ((before + after) / 2)).toFixed(1)} %`,
       r.sql === undefined ? '—' : `${r.sql.roundTrips.toFixed(1)} · ${r.sql.statements.toFixed(1)}`,
+      r.hotUpdates === undefined ? '—' : `${(100 * r.hotUpdates).toFixed(0)} %`,
     ]),
   );
   return { markdown, results: rows.map((row) => row.result) };

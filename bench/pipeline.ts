@@ -52,7 +52,9 @@ decode + fingerprints + detectors + policy on the same files with no HTTP, queue
 right before and right after each load run (this VM's speed drifts within minutes); the overhead column is server CPU
 minus their mean, relative to it. This process is started with the V8 flags \`tollgate serve\` runs with
 (bin/node-flags.js). The last column counts what the API process sent to PostgreSQL per upload: round trips
-(a Database.batch of several statements is one) and statements.
+(a Database.batch of several statements is one) and statements. The last, in server mode, is the share of updates of
+upload rows (a claim, the verdict's) that PostgreSQL made HOT, writing no index entry (\`pg_stat_user_tables\`, warm-up
+included, read once every backend has reported).
 
 ${api.markdown}
 
