@@ -2,7 +2,8 @@
  * This process's consumer of one pg-boss queue. Instead of pg-boss's `work` (one fetch and one
  * complete statement per job), it fetches as many jobs as it has room for in one statement, keeps a
  * few fetched ahead while busy, and lets a handler complete its job inside its own commit, so a job
- * normally costs a share of one fetch and no statement of its own. Retries, backoff, expiry and dead
+ * normally costs a share of one fetch and no statement of its own. Jobs this process records itself
+ * for its own slots (`reserve`) cost no fetch at all; they wait in the same line as fetched ones. Retries, backoff, expiry and dead
  * letters stay pg-boss's: a handler that throws fails the job through `fail`, and a job whose process
  * died is expired and retried by pg-boss's maintenance.
  */
