@@ -82,6 +82,9 @@ export async function loadOnce(
     LOG_LEVEL: 'silent',
   };
   if (mode === 'server' && databaseUrl) env['DATABASE_URL'] = databaseUrl;
+  // What `serve` is configured with when it starts worker processes (here the bench starts them): the API
+  // process then holds no backlog of its own, so the worker processes share the uploads.
+  if (mode === 'server' && workerProcesses > 0) env['TOLLGATE_WORKER_PROCESSES'] = String(workerProcesses);
   const tollgate = await createTollgate(loadConfig({ env }), { startAnalysisEarly: true, ...(detectorSet.filter ? { detectorFilter: detectorSet.filter } : {}) });
   let analysisTotal = 0;
   let jobTotal = 0;

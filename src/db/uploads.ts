@@ -135,11 +135,12 @@ const CLAIM_EXTRAS = `(SELECT webhook_url IS NOT NULL FROM tenants WHERE tenants
 
 /**
  * Claims a received (or interrupted) upload for processing, unless it already has a verdict, and in the
- * same round trip reads its device and task and the earlier uploads with the same bytes. Returns
- * undefined when there is nothing to process.
+ * same round trip reads its device and task and the earlier uploads with the same bytes. `claim` is
+ * undefined when there is nothing to process; `alsoRows` are the rows of the statements given in `also`,
+ * which ride in the same batch.
  */
-export async function claimUpload(db: Database, id: string): Promise<UploadClaim | undefined> {
-  const [claimed = [], sameBytes = []] = await db.batch([
+export async function claimUpload(db: Database, id: string, also: readonly Statement[] = []): Promise<{ claim: UploadClaim | undefined; alsoRows: Row[][] }> {
+  const [claimed = [], sameBytes = [], ...alsoRows] = await db.batch([
     {
       sql: `UPDATE uploads SET status = 'processing', attempts = attempts + 1
              WHERE id = $1 AND status IN ('received', 'processing') AND NOT EXISTS (SELECT 1 FROM verdicts WHERE upload_id = $1)
@@ -147,8 +148,9 @@ export async function claimUpload(db: Database, id: string): Promise<UploadClaim
       params: [id],
     },
     sameBytesStatement(id, null),
+    ...also,
   ]);
-  return claimFromRows(claimed, sameBytes);
+  return { claim: claimFromRows(claimed, sameBytes), alsoRows };
 }
 
 /**

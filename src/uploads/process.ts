@@ -75,13 +75,13 @@ export interface ProcessOutcome {
  * the claim already made, when the upload was inserted claimed.
  */
 export async function processUpload(deps: ProcessDeps, uploadId: string, job?: QueuedJob, handed?: HandedClaim): Promise<ProcessOutcome> {
-  const claim = handed?.claim ?? (await claimUpload(deps.db, uploadId));
+  const { claim, indexesCaughtUp } = handed ?? (await claimFromQueue(deps, uploadId));
   if (!claim) return { outcome: (await getUploadById(deps.db, uploadId)) ? 'already_decided' : 'missing' };
   const { upload, sameBytes } = claim;
   const facts = factsFor(upload);
   const [bytes, policy] = await Promise.all([deps.blobs.get(upload.blob_key), deps.policyFor(upload.tenant_id)]);
   const analysisStarted = performance.now();
-  const lookups = storeLookups(deps.db, upload.tenant_id, upload.id, deps.indexes, deps.local, { sha256: upload.sha256, uploads: sameBytes }, handed?.indexesCaughtUp);
+  const lookups = storeLookups(deps.db, upload.tenant_id, upload.id, deps.indexes, deps.local, { sha256: upload.sha256, uploads: sameBytes }, indexesCaughtUp);
   // The blob's content address is its SHA-256: the analysis need not hash the bytes again.
   const { result, keypoints } = await deps.analyser.analyse(
     { bytes, facts, policy, fileName: upload.file_name ?? undefined, sha256: upload.sha256, keypoints: deps.local?.uploads ?? false, handOverBytes: true },
@@ -101,6 +101,13 @@ export async function processUpload(deps: ProcessDeps, uploadId: string, job?: Q
     : { uploadId, tenantId: upload.tenant_id, status: 'error', error: result.error, signals: [], scores: null, verdict: result.verdict };
   const analysisMs = performance.now() - analysisStarted;
   return { outcome: (await commitResult(deps, upload, record, upload.tenant_has_webhook, job, keypoints)) ? 'decided' : 'already_decided', analysisMs };
+}
+
+/** The claim of an upload that came through the queue; the same round trip brings the PDQ indexes up to it. */
+async function claimFromQueue(deps: ProcessDeps, uploadId: string): Promise<{ claim: UploadClaim | undefined; indexesCaughtUp: boolean }> {
+  const catchUp = deps.indexes?.catchUpPlan();
+  const { claim, alsoRows } = await claimUpload(deps.db, uploadId, catchUp?.statements);
+  return { claim, indexesCaughtUp: catchUp?.settle(alsoRows) ?? false };
 }
 
 /** The last retry failed (or the worker died on it): the upload ends as `error` and goes to review. */

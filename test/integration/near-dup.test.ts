@@ -2,7 +2,9 @@ import { readFileSync } from 'node:fs';
 import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { ensureTenant } from '../../src/db/tenants.ts';
-import type { UploadReport } from '../../src/uploads/report.ts';
+import { ingestBytes } from '../../src/uploads/ingest.ts';
+import { processUpload } from '../../src/uploads/process.ts';
+import { uploadReport, type UploadReport } from '../../src/uploads/report.ts';
 import { BACKENDS, postgresAvailable } from '../support/databases.ts';
 import { startDupOnlyTollgate, type TestTollgate } from '../support/tollgate.ts';
 
@@ -112,5 +114,38 @@ describe.each(BACKENDS)('near duplicates on $name', (backend) => {
     expect(tilted.verdict).toEqual({ decision: 'reject', reasons: ['dup.cross_account'] });
     expect(signal(tilted, 'dup.cross_account')?.evidence).toMatchObject({ match: 'near', matcher: 'local', same_contributor: false });
     expect(signal(tilted, 'dup.cross_account')?.message).toContain('local features agree');
+  });
+});
+
+describe.each(BACKENDS)('near duplicates through the queue on $name', (backend) => {
+  let t: TestTollgate | undefined;
+  let tenantId: string;
+
+  beforeAll(async () => {
+    if (backend.name === 'postgres' && !(await postgresAvailable())) return;
+    // No consumer: every upload goes through the queue and is claimed by processUpload.
+    t = await dupOnlyTollgate(await backend.open());
+    await t.tollgate.indexes.start();
+    tenantId = (await ensureTenant(t.tollgate.db, 'near-dup-queue')).id;
+  });
+  afterAll(async () => t?.close());
+
+  const processed = async (bytes: Buffer): Promise<UploadReport> => {
+    const { uploadId } = await ingestBytes(t!.tollgate, tenantId, bytes, { contributor_id: 'hana' });
+    expect((await processUpload(t!.tollgate.process, uploadId)).outcome).toBe('decided');
+    return (await uploadReport(t!.tollgate.db, tenantId, uploadId))!;
+  };
+
+  it('finds the copy with the index brought up to date in the claim, without a catch-up of its own', async (context) => {
+    if (!t) return context.skip();
+    const original = await processed(KITE);
+    const catchUps = vi.spyOn(t.tollgate.indexes, 'catchUp');
+    try {
+      const copy = await processed(await resized(KITE));
+      expect(copy.signals.find((s) => s.code === 'dup.near')?.evidence).toMatchObject({ matched_upload: original.id });
+      expect(catchUps).not.toHaveBeenCalled();
+    } finally {
+      catchUps.mockRestore();
+    }
   });
 });
