@@ -82,7 +82,8 @@ export class JobLoop<T extends object> {
   #heldWaiting = 0;
   /**
    * False after a fetch came back short, until a job is committed to the queue here (`wake`) or the poll
-   * comes round: a slot coming free then only starts what waits, with no fetch that would find nothing.
+   * comes round. While held jobs wait, a slot coming free then only starts the next, with no fetch that
+   * would likely find nothing; with none waiting it fetches, since other processes' jobs wake nobody here.
    */
   #queueMayHaveJobs = true;
   #running = new Set<Promise<void>>();
@@ -130,7 +131,8 @@ export class JobLoop<T extends object> {
     const { concurrency, prefetch, pollingIntervalMs } = this.options;
     while (!this.#stopped) {
       const room = concurrency + prefetch - this.#active - this.#fetchedWaiting;
-      if (this.#queueMayHaveJobs && room > 0 && this.#fetchedWaiting <= prefetch / 2) {
+      const mayHaveJobs = this.#queueMayHaveJobs || this.#heldWaiting === 0;
+      if (mayHaveJobs && room > 0 && this.#fetchedWaiting <= prefetch / 2) {
         // Cleared before the fetch, so a job committed while it runs sets it again.
         this.#queueMayHaveJobs = false;
         try {

@@ -6,7 +6,7 @@ import { BACKENDS, type TestDatabase } from '../support/databases.ts';
 describe.each(BACKENDS)('job queue on $name', (backend) => {
   let handle: TestDatabase;
   let queue: JobQueue;
-  const seen = new Map<string, () => void>();
+  const seen = new Map<string, () => void | Promise<void>>();
   beforeAll(async () => {
     handle = await backend.open();
     // A poll a minute apart: a job reaches the worker only through the wake-up its commit sends.
@@ -29,6 +29,32 @@ describe.each(BACKENDS)('job queue on $name', (backend) => {
       });
       await queue.enqueueUpload(id);
       expect(await handled, `${id} waited for the poll`).toBe(true);
+    }
+  });
+
+  it("fetches another process's job when its slot comes free, not at the next poll", async () => {
+    let release!: () => void;
+    const running = new Promise<void>((started) => {
+      seen.set('gate', () => {
+        started();
+        return new Promise<void>((done) => (release = done));
+      });
+    });
+    await queue.enqueueUpload('gate');
+    await running;
+    // Sent by a process whose commit wakes nobody here; this consumer's last fetch came back short.
+    const other = new JobQueue(handle.db, { pollingIntervalSeconds: 60, maintenanceIntervalSeconds: 3600 });
+    await other.start();
+    try {
+      const handled = new Promise<boolean>((resolve) => {
+        seen.set('from-elsewhere', () => resolve(true));
+        setTimeout(() => resolve(false), 10_000).unref();
+      });
+      await other.enqueueUpload('from-elsewhere');
+      release();
+      expect(await handled, 'waited for the poll').toBe(true);
+    } finally {
+      await other.stop(false);
     }
   });
 });
