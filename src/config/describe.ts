@@ -75,7 +75,7 @@ export function describeConfig(config: Config): string {
     [
       'workers',
       `concurrency=${c.workers.concurrency} processes=${c.workers.processes} backlog=${c.workers.backlog} analysisThreads=${c.workers.analysisThreads} detectorTimeoutMs=${c.workers.detectorTimeoutMs} jobRetries=${c.workers.jobRetries}` +
-        from('TOLLGATE_WORKER_CONCURRENCY', 'TOLLGATE_WORKER_PROCESSES', 'TOLLGATE_ANALYSIS_THREADS', 'TOLLGATE_DETECTOR_TIMEOUT_MS', 'TOLLGATE_JOB_RETRIES'),
+        from('TOLLGATE_WORKER_CONCURRENCY', 'TOLLGATE_WORKER_PROCESSES', 'TOLLGATE_WORKER_BACKLOG', 'TOLLGATE_ANALYSIS_THREADS', 'TOLLGATE_DETECTOR_TIMEOUT_MS', 'TOLLGATE_JOB_RETRIES'),
     ],
     ['webhooks', `url=${c.webhooks.url ?? '(none)'} secret=${c.webhooks.secret ?? '(none)'}` + from('TOLLGATE_WEBHOOK_URL', 'TOLLGATE_WEBHOOK_SECRET')],
     ['redis', (c.redis ? c.redis.url : '(none: features in memory)') + from('REDIS_URL')],

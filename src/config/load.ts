@@ -18,8 +18,9 @@ export const DEFAULT_BLOB_HANDOFF_ENTRY_MB = 8;
 const MIB = 1024 * 1024;
 
 /**
- * Uploads held for this process's workers per slot while every slot is busy. The bench's 16 clients keep 14
- * uploads waiting on two slots; each one held skips the queue's fetch and a claim's commit.
+ * Uploads held for this process's workers per slot while every slot is busy. Each one held skips the queue's
+ * fetch and a claim's commit, and its bytes are in this process already (the blob hand-off); eight per slot
+ * keeps the wait behind them to a few analyses, and the uploads a crash leaves to the 120 s lease few.
  */
 export const BACKLOG_PER_SLOT = 8;
 
