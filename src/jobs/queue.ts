@@ -197,7 +197,7 @@ export class JobQueue {
     ]);
     await recorded.runWith(this.#db, []);
     await Promise.all(sent);
-    if (!afterFailure || startAfter === DUE_AT_ONCE) this.wake(QUEUES.processUpload);
+    if (startAfter === DUE_AT_ONCE) this.wake(QUEUES.processUpload);
   }
 
   /** Job counts by state, for /metrics and progress displays. */

@@ -72,7 +72,7 @@ export interface ProcessOutcome {
 /**
  * Analyses one stored upload and records its verdict. Safe to run twice for the same upload
  * (after a crash or a lost lease): the second run finds the verdict and changes nothing. `handed` is
- * the claim already made, when the upload was inserted claimed.
+ * what the ingest read when the upload was inserted claimed; otherwise the upload is claimed here.
  */
 export async function processUpload(deps: ProcessDeps, uploadId: string, job?: QueuedJob, handed?: HandedClaim): Promise<ProcessOutcome> {
   const { claim, indexesCaughtUp } = handed ?? (await claimFromQueue(deps, uploadId));
