@@ -1,5 +1,6 @@
 import PgBoss from 'pg-boss';
-import { executorFor, RecordedStatements, type Database, type Queryable, type SqlExecutor } from '../db/database.ts';
+import { executorFor, RecordedStatements, type Database, type Queryable, type SqlExecutor, type Statement } from '../db/database.ts';
+import { countHolds, holdStatement, releaseHoldsStatement, takeExpiredHoldsStatement } from './holds.ts';
 import { JobLoop, type JobInfo } from './loop.ts';
 
 function executorOf(via: Queryable | SqlExecutor): SqlExecutor {
@@ -21,6 +22,7 @@ export interface QueueOptions {
   expireSeconds: number;
   retryDelaySeconds: number;
   pollingIntervalSeconds: number;
+  /** pg-boss's maintenance (expiring jobs whose worker vanished), and the sweep of expired upload holds. */
   maintenanceIntervalSeconds: number;
 }
 
@@ -42,16 +44,19 @@ export type { JobInfo } from './loop.ts';
  */
 const DUE_AT_ONCE = '-1 millisecond';
 
+/** Expired holds queued per transaction of a sweep. */
+const SWEEP_BATCH = 100;
+
 export interface UploadJob {
   uploadId: string;
 }
 
 /** A slot of this process's upload consumer, reserved for an upload it is ingesting (`JobQueue.reserveUpload`). */
 export interface UploadSlot<T extends UploadJob> {
-  /** Records the upload's job through `via`, held back; resolves with its id once `via` has run. */
-  enqueue(uploadId: string, via: SqlExecutor): Promise<string>;
-  /** After the commit: runs the upload's handler here, given `data` (the job's, plus what the ingest read for it). */
-  start(jobId: string, data: T): void;
+  /** The upload's hold (src/jobs/holds.ts): it must commit with the upload row. */
+  hold(uploadId: string): Statement;
+  /** After the commit: runs the upload's handler here, given `data` (the upload, plus what the ingest read for it). */
+  start(data: T): void;
   /** Nothing was committed: the slot is free again. */
   release(): void;
 }
@@ -66,6 +71,8 @@ export class JobQueue {
   readonly #options: QueueOptions;
   readonly #loops = new Map<QueueName, JobLoop<object>>();
   readonly #db: Database;
+  #sweeper: NodeJS.Timeout | undefined;
+  #sweeping: Promise<void> | undefined;
 
   constructor(db: Database, options: Partial<QueueOptions> = {}) {
     this.#db = db;
@@ -120,19 +127,20 @@ export class JobQueue {
 
   /**
    * A slot of this process's upload consumer for an upload it is ingesting: a free one, or a place in its
-   * backlog while every slot is busy (`work`'s `backlog`). The ingest then records the upload's job held
-   * back, due only after `expireSeconds` (the lease a fetched job has), and this process runs the upload
-   * when the slot is its turn: no fetch, and the claim is read in the ingest's own commit. The held job is
-   * deleted in the verdict's commit, so the queue runs it only when this process dies first (or has held
-   * it past its lease: the second run then finds the verdict); a failed attempt puts it back in the queue
-   * for pg-boss's retries, and a stopping consumer puts back those it never started.
+   * backlog while every slot is busy (`work`'s `backlog`). The ingest then commits a hold on the upload
+   * instead of a queue job, with `expireSeconds` as its lease (the lease a fetched job has), and this
+   * process runs the upload when the slot is its turn: no job, no fetch, and the claim is read in the
+   * ingest's own commit. The hold is released in the verdict's commit, so the queue gets the upload only
+   * when this process dies first (or holds it past its lease: the second run then finds the verdict),
+   * through the sweep of expired holds; a failed attempt puts it in the queue for pg-boss's retries, and a
+   * stopping consumer queues those it never started.
    */
   reserveUpload<T extends UploadJob>(): UploadSlot<T> | undefined {
     const slot = this.#loops.get(QUEUES.processUpload)?.reserve();
     if (!slot) return undefined;
     return {
-      enqueue: (uploadId, via) => this.#sendUpload(uploadId, this.#options.expireSeconds, via),
-      start: (jobId, data) => slot.start({ id: jobId, data, stored: { uploadId: data.uploadId } satisfies UploadJob, retryLimit: this.#options.retries }),
+      hold: (uploadId) => holdStatement(uploadId, this.#options.expireSeconds),
+      start: (data) => slot.start({ id: data.uploadId, data, stored: { uploadId: data.uploadId } satisfies UploadJob, retryLimit: this.#options.retries }),
       release: () => slot.release(),
     };
   }
@@ -157,15 +165,43 @@ export class JobQueue {
       {
         fetch: (name, count) => this.#fetch<T>(name, count),
         release: (name, ids) => this.#release(name, ids),
-        settleHeld: async (name, id, via) => {
-          await this.#boss.deleteJob(name, id, via ? { db: via } : {});
+        // Only uploads are held (reserveUpload): a held job's id is its upload's.
+        settleHeld: async (_name, uploadId, via) => {
+          const { sql, params = [] } = releaseHoldsStatement([uploadId]);
+          await (via ? via.executeSql(sql, [...params]) : this.#db.query(sql, params));
         },
-        // Only upload jobs are held (reserveUpload).
         requeueHeld: (_name, jobs, afterFailure) => this.#requeueHeldUploads(jobs as ReadonlyArray<{ id: string; stored: UploadJob }>, afterFailure),
       },
     );
     this.#loops.set(queue, loop as unknown as JobLoop<object>);
     loop.start();
+    if (queue === QUEUES.processUpload) this.#startSweeping();
+  }
+
+  /** Sweeps expired holds now and then every maintenance interval, one sweep at a time. */
+  #startSweeping(): void {
+    const sweep = () => {
+      this.#sweeping ??= this.#queueExpiredHolds()
+        .catch((error: unknown) => process.emitWarning(`queue: sweeping expired upload holds: ${error instanceof Error ? error.message : String(error)}`))
+        .finally(() => (this.#sweeping = undefined));
+    };
+    sweep();
+    this.#sweeper = setInterval(sweep, this.#options.maintenanceIntervalSeconds * 1000).unref();
+  }
+
+  /** Queues the uploads whose hold expired, due at once with every retry, each in the transaction that deletes its hold. */
+  async #queueExpiredHolds(): Promise<void> {
+    let queued = 0;
+    for (let taken = SWEEP_BATCH; taken === SWEEP_BATCH; ) {
+      taken = await this.#db.transaction(async (tx) => {
+        const { sql, params } = takeExpiredHoldsStatement(SWEEP_BATCH);
+        const expired = await tx.query<{ upload_id: string }>(sql, params);
+        for (const { upload_id } of expired) await this.#sendUpload(upload_id, DUE_AT_ONCE, executorFor(tx));
+        return expired.length;
+      });
+      queued += taken;
+    }
+    if (queued > 0) this.wake(QUEUES.processUpload);
   }
 
   #fetch<T extends object>(queue: string, count: number): Promise<PgBoss.JobWithMetadata<T>[]> {
@@ -182,30 +218,30 @@ export class JobQueue {
   }
 
   /**
-   * Held jobs replaced in one transaction by queued ones (pg-boss moves no job's start time, so each gets a
-   * new id). After a failed first attempt the new job is due after the first retry delay and has one retry
-   * less, so the upload gets as many attempts as a fetched job would; a job that never started (the
-   * consumer stopped) is due at once with every retry.
+   * Held uploads' holds replaced in one transaction by queued jobs. After a failed first attempt the job is
+   * due after the first retry delay and has one retry less, so the upload gets as many attempts as a fetched
+   * job would; an upload that never started (the consumer stopped) is due at once with every retry.
    */
   async #requeueHeldUploads(jobs: ReadonlyArray<{ id: string; stored: UploadJob }>, afterFailure: boolean): Promise<void> {
     const recorded = new RecordedStatements();
     const { retries, retryDelaySeconds } = this.#options;
     const startAfter = afterFailure && retryDelaySeconds > 0 ? retryDelaySeconds : DUE_AT_ONCE;
-    const sent = jobs.flatMap(({ id, stored }) => [
-      this.#boss.deleteJob(QUEUES.processUpload, id, { db: recorded }),
-      this.#sendUpload(stored.uploadId, startAfter, recorded, afterFailure ? Math.max(0, retries - 1) : undefined),
-    ]);
-    await recorded.runWith(this.#db, []);
+    const sent = jobs.map(({ stored }) => this.#sendUpload(stored.uploadId, startAfter, recorded, afterFailure ? Math.max(0, retries - 1) : undefined));
+    await recorded.runWith(this.#db, [releaseHoldsStatement(jobs.map(({ id }) => id))]);
     await Promise.all(sent);
     if (startAfter === DUE_AT_ONCE) this.wake(QUEUES.processUpload);
   }
 
-  /** Job counts by state, for /metrics and progress displays. */
+  /** Jobs waiting in a queue, for /metrics and readiness; for uploads, with those held by a process. */
   async depth(queue: string): Promise<number> {
-    return this.#boss.getQueueSize(queue);
+    const [queued, held] = await Promise.all([this.#boss.getQueueSize(queue), queue === QUEUES.processUpload ? countHolds(this.#db) : 0]);
+    return queued + held;
   }
 
   async stop(graceful = true): Promise<void> {
+    clearInterval(this.#sweeper);
+    this.#sweeper = undefined;
+    await this.#sweeping;
     await Promise.all([...this.#loops.values()].map((loop) => loop.stop(graceful ? 10_000 : 0)));
     this.#loops.clear();
     await this.#boss.stop({ graceful, wait: true, close: false, timeout: 10_000 });

@@ -35,9 +35,9 @@ export interface IngestResult {
  * verdict chooses the id beforehand.
  *
  * When this process's upload consumer has a free slot or room in its backlog, the upload goes to it
- * directly (`JobQueue.reserveUpload`): it is inserted already claimed, its job held back as the guarantee,
- * and the same round trip reads what processing needs (`claimReadStatements`) and brings the PDQ indexes
- * up to this commit (`MatchIndexes.catchUpPlan`), so its searches need no round trip of their own.
+ * directly (`JobQueue.reserveUpload`): it is inserted already claimed, with a hold instead of a job as the
+ * guarantee, and the same round trip reads what processing needs (`claimReadStatements`) and brings the PDQ
+ * indexes up to this commit (`MatchIndexes.catchUpPlan`), so its searches need no round trip of their own.
  */
 export async function ingestUpload(deps: IngestDeps, tenantId: string, blob: StoredBlob, fields: UploadFields, uploadId = newId()): Promise<IngestResult> {
   const slot = deps.queue.reserveUpload<UploadRun>();
@@ -59,21 +59,21 @@ export async function ingestUpload(deps: IngestDeps, tenantId: string, blob: Sto
     claimed: slot !== undefined,
   });
   const recorded = new RecordedStatements();
-  const job: Promise<string | undefined> = slot ? slot.enqueue(uploadId, recorded) : deps.queue.enqueueUpload(uploadId, recorded).then(() => undefined);
+  const queued = slot ? undefined : deps.queue.enqueueUpload(uploadId, recorded);
   try {
     const turn = sameBytesTurnStatement(tenantId, blob.sha256);
     const catchUp = slot ? deps.indexes?.catchUpPlan() : undefined;
-    const reads = slot ? [...claimReadStatements(uploadId), ...(catchUp?.statements ?? [])] : [];
-    const [, , claimed = [], sameBytes = [], ...caughtUpRows] = await recorded.runWith(deps.db, [turn, insert, ...reads]);
-    const jobId = await job;
-    if (slot && jobId) {
+    const held = slot ? [slot.hold(uploadId), ...claimReadStatements(uploadId), ...(catchUp?.statements ?? [])] : [];
+    const [, , , claimed = [], sameBytes = [], ...caughtUpRows] = await recorded.runWith(deps.db, [turn, insert, ...held]);
+    await queued;
+    if (slot) {
       const claim = claimFromRows(claimed, sameBytes);
       const indexesCaughtUp = catchUp?.settle(caughtUpRows) ?? false;
-      slot.start(jobId, { uploadId, ...(claim ? { handed: { claim, indexesCaughtUp } } : {}) });
+      slot.start({ uploadId, ...(claim ? { handed: { claim, indexesCaughtUp } } : {}) });
     }
   } catch (error) {
     slot?.release();
-    await job.catch(() => undefined);
+    await queued?.catch(() => undefined);
     if (!fields.idempotency_key || !isIdempotencyConflict(error)) throw error;
     // A repeat of an earlier request: nothing of this one was committed; answer with the first upload.
     const first = await uploadByIdempotencyKey(deps.db, tenantId, fields.idempotency_key);

@@ -3,7 +3,7 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { createTollgate } from '../../src/app.ts';
 import { loadConfig } from '../../src/config/index.ts';
 import { openPglite } from '../../src/db/pglite.ts';
@@ -110,6 +110,41 @@ describe.each(BACKENDS)('a worker killed in the middle of processing (%s)', (bac
     expect(uploads.find((u) => u.id === victim)?.attempts).toBe(2);
     const summaries = await db.query<{ n: number }>('SELECT count(*)::int AS n FROM signals WHERE upload_id = $1 AND code = $2', [victim, 'meta.summary']);
     expect(summaries[0]!.n).toBeLessThanOrEqual(1);
+    await db.close();
+  }, 120_000);
+
+  it('loses nothing held: uploads a killed process held for its own workers are queued once their holds expire, each decided once', async (context) => {
+    if (!available) return context.skip();
+    const env: Record<string, string> = { TOLLGATE_DATA_DIR: dataDir, TOLLGATE_WORKER_BACKLOG: '8', ...(database ? { DATABASE_URL: database.url! } : {}) };
+    // The process ingests the photos itself: the first takes its free slot, the rest wait in its backlog.
+    const doomed = startWorker({ ...env, SLOW_MS: '60000', INGEST: PHOTOS.join(',') });
+    const victim = (await doomed.waitFor(/^processing /, 30_000)).split(' ')[1]!;
+    const ingested = () => doomed.lines.filter((line) => line.startsWith('ingested ')).map((line) => line.split(' ')[1]!);
+    await vi.waitFor(() => expect(ingested()).toHaveLength(PHOTOS.length), { timeout: 30_000 });
+    const ids = ingested();
+    doomed.child.kill('SIGKILL');
+    await new Promise((resolve) => doomed.child.once('exit', resolve));
+
+    const open = () => (database ? openPostgres(database.url!) : openPglite(`${dataDir}/pglite`));
+    let db = await open();
+    // Held, they had no queue job: their holds are all that is left of them.
+    expect(await db.query(`SELECT 1 FROM pgboss.job WHERE data->>'uploadId' = ANY($1::text[])`, [ids])).toEqual([]);
+    expect((await db.query<{ upload_id: string }>('SELECT upload_id FROM upload_holds')).map((h) => h.upload_id).sort()).toEqual([...ids].sort());
+    await db.close();
+
+    const rescuer = startWorker(env);
+    try {
+      for (const id of ids) await rescuer.waitFor(new RegExp(`^processed ${id} `), 60_000);
+    } finally {
+      rescuer.child.kill('SIGTERM');
+      await new Promise((resolve) => rescuer.child.once('exit', resolve));
+    }
+    db = await open();
+    const verdicts = await db.query<{ upload_id: string; n: number }>('SELECT upload_id, count(*)::int AS n FROM verdicts WHERE upload_id = ANY($1::uuid[]) GROUP BY upload_id', [ids]);
+    expect(verdicts.map((v) => v.upload_id).sort()).toEqual([...ids].sort());
+    expect(verdicts.every((v) => v.n === 1)).toBe(true);
+    expect(ids).toContain(victim);
+    expect(await db.query('SELECT 1 FROM upload_holds')).toEqual([]);
     await db.close();
   }, 120_000);
 });

@@ -48,14 +48,15 @@ describe.each(BACKENDS)('upload pipeline on $name', (backend) => {
     expect(other.signals.find((s) => s.code === 'dup.exact')).toMatchObject({ severity: 'critical', evidence: { same_contributor: false } });
   });
 
-  it('runs an upload it ingests at once, claimed in the ingest, its held job settled with the verdict', async (context) => {
+  it('runs an upload it ingests at once, claimed in the ingest, with no queue job and its hold released with the verdict', async (context) => {
     if (!t) return context.skip();
-    const report = await upload(Buffer.concat([DOG, Buffer.from('held job test')]), 'dave');
+    const report = await upload(Buffer.concat([DOG, Buffer.from('held upload test')]), 'dave');
     expect(report.status).toBe('done');
     const row = await getUpload(t.tollgate.db, tenantId, report.id);
     expect(row?.attempts).toBe(1);
     const jobs = await t.tollgate.db.query(`SELECT state FROM pgboss.job WHERE data->>'uploadId' = $1`, [report.id]);
     expect(jobs).toEqual([]);
+    expect(await t.tollgate.db.query('SELECT 1 FROM upload_holds WHERE upload_id = $1', [report.id])).toEqual([]);
   });
 
   it('flags exactly one of two copies of the same bytes sent at once', async (context) => {

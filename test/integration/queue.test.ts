@@ -1,5 +1,6 @@
-import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
-import { RecordedStatements } from '../../src/db/database.ts';
+import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
+import { newId } from '../../src/db/ids.ts';
+import { migrate } from '../../src/db/migrate.ts';
 import { JobQueue, QUEUES, type JobInfo, type QueueOptions, type UploadJob, type UploadSlot } from '../../src/jobs/queue.ts';
 import { BACKENDS, type TestDatabase } from '../support/databases.ts';
 
@@ -9,6 +10,7 @@ describe.each(BACKENDS)('job queue on $name', (backend) => {
   const seen = new Map<string, () => void | Promise<void>>();
   beforeAll(async () => {
     handle = await backend.open();
+    await migrate(handle.db);
     // A poll a minute apart: a job reaches the worker only through the wake-up its commit sends.
     queue = new JobQueue(handle.db, { pollingIntervalSeconds: 60, maintenanceIntervalSeconds: 3600 });
     await queue.start();
@@ -59,14 +61,18 @@ describe.each(BACKENDS)('job queue on $name', (backend) => {
   });
 });
 
-describe.each(BACKENDS)('held upload jobs on $name', (backend) => {
+describe.each(BACKENDS)('held uploads on $name', (backend) => {
   let handle: TestDatabase;
   const queues: JobQueue[] = [];
   beforeAll(async () => {
     handle = await backend.open();
+    await migrate(handle.db);
+  });
+  // Each test's processes alone take its jobs.
+  afterEach(async () => {
+    for (const queue of queues.splice(0)) await queue.stop(false);
   });
   afterAll(async () => {
-    for (const queue of queues) await queue.stop(false);
     await handle.drop();
   });
 
@@ -95,17 +101,22 @@ describe.each(BACKENDS)('held upload jobs on $name', (backend) => {
     return { runs, finish, handler };
   }
 
-  /** Records a held job for `uploadId` the way an ingest does, and returns its id. */
-  async function hold(slot: UploadSlot<UploadJob & { note?: string }>, uploadId: string): Promise<string> {
-    const recorded = new RecordedStatements();
-    const jobId = slot.enqueue(uploadId, recorded);
-    await recorded.runWith(handle.db, []);
-    return jobId;
+  /** Upload ids by the names the tests give them (held uploads' ids are uuids, as the table's column). */
+  const ids = new Map<string, string>();
+  const idOf = (name: string): string => ids.get(name) ?? ids.set(name, newId()).get(name)!;
+  const nameOf = (id: string): string => [...ids].find(([, value]) => value === id)?.[0] ?? id;
+
+  /** Commits a hold on `name`'s upload the way an ingest does. */
+  async function hold(slot: UploadSlot<UploadJob & { note?: string }>, name: string): Promise<string> {
+    const uploadId = idOf(name);
+    await handle.db.batch([slot.hold(uploadId)]);
+    return uploadId;
   }
 
-  const jobRows = (uploadId: string) => handle.db.query<{ id: string; state: string }>(`SELECT id, state FROM pgboss.job WHERE data->>'uploadId' = $1`, [uploadId]);
+  const holdRows = (name: string) => handle.db.query<{ upload_id: string }>('SELECT upload_id FROM upload_holds WHERE upload_id = $1', [idOf(name)]);
+  const jobRows = (name: string) => handle.db.query<{ id: string; state: string }>(`SELECT id, state FROM pgboss.job WHERE data->>'uploadId' = $1`, [idOf(name)]);
 
-  it('runs a held job here with what the ingest handed it, deletes it with the handler commit, and reserves no busy slot', async () => {
+  it('runs a held upload here with what the ingest handed it, releases its hold with the handler commit, and reserves no busy slot', async () => {
     const runs: Array<JobInfo<UploadJob & { note?: string }>> = [];
     let finish!: () => void;
     const queue = await consumer(async (job) => {
@@ -114,21 +125,23 @@ describe.each(BACKENDS)('held upload jobs on $name', (backend) => {
     });
     const slot = queue.reserveUpload<UploadJob & { note?: string }>();
     expect(slot).toBeDefined();
-    const jobId = await hold(slot!, 'held-1');
-    expect(await jobRows('held-1')).toEqual([{ id: jobId, state: 'created' }]);
-    slot!.start(jobId, { uploadId: 'held-1', note: 'read in the ingest' });
+    const uploadId = await hold(slot!, 'held-1');
+    expect(await holdRows('held-1')).toEqual([{ upload_id: uploadId }]);
+    expect(await jobRows('held-1'), 'a held upload has no queue job').toEqual([]);
+    slot!.start({ uploadId, note: 'read in the ingest' });
     await vi.waitFor(() => expect(runs).toHaveLength(1));
-    expect(runs[0]).toMatchObject({ id: jobId, data: { uploadId: 'held-1', note: 'read in the ingest' }, retryCount: 0 });
+    expect(runs[0]).toMatchObject({ id: uploadId, data: { uploadId, note: 'read in the ingest' }, retryCount: 0 });
     // Its one slot is taken: the next upload goes through the queue.
     expect(queue.reserveUpload()).toBeUndefined();
     finish();
-    await vi.waitFor(async () => expect(await jobRows('held-1')).toEqual([]));
+    await vi.waitFor(async () => expect(await holdRows('held-1')).toEqual([]));
+    expect(await jobRows('held-1')).toEqual([]);
     const again = queue.reserveUpload();
     expect(again).toBeDefined();
     again!.release();
   });
 
-  it('puts a held job whose handler throws back in the queue, with its stored data and one retry less', async () => {
+  it('queues a held upload whose handler throws, with its stored data and one retry less, in the commit that releases its hold', async () => {
     const runs: Array<JobInfo<UploadJob & { note?: string }>> = [];
     const queue = await consumer(
       async (job) => {
@@ -138,34 +151,42 @@ describe.each(BACKENDS)('held upload jobs on $name', (backend) => {
       { retries: 2 },
     );
     const slot = queue.reserveUpload<UploadJob & { note?: string }>()!;
-    const jobId = await hold(slot, 'held-2');
-    slot.start(jobId, { uploadId: 'held-2', note: 'in memory only' });
+    const uploadId = await hold(slot, 'held-2');
+    slot.start({ uploadId, note: 'in memory only' });
     await vi.waitFor(() => expect(runs).toHaveLength(2), { timeout: 10_000 });
-    expect(runs[1]!.id).not.toBe(jobId);
-    expect(runs[1]).toMatchObject({ data: { uploadId: 'held-2' }, retryCount: 0, retryLimit: 1 });
+    expect(runs[1]!.id).not.toBe(uploadId);
+    expect(runs[1]).toMatchObject({ data: { uploadId }, retryCount: 0, retryLimit: 1 });
     expect(runs[1]!.data).not.toHaveProperty('note');
     await vi.waitFor(async () => expect(await jobRows('held-2')).toEqual([{ id: runs[1]!.id, state: 'completed' }]));
+    expect(await holdRows('held-2')).toEqual([]);
   });
 
-  it('leaves a held job whose process never ran it to the queue once its lease ends', async () => {
+  it('queues a held upload whose process never ran it once its hold expires, once however many processes sweep', async () => {
     const doomed = await consumer(async () => undefined, { expireSeconds: 1 });
     const slot = doomed.reserveUpload<UploadJob>()!;
-    const jobId = await hold(slot, 'held-3');
+    const uploadId = await hold(slot, 'held-3');
     // The process dies between its commit and the run: the slot is never started.
     await doomed.stop(false);
     const runs: string[] = [];
-    await consumer(async (job) => void runs.push(job.id), { expireSeconds: 1 });
-    await vi.waitFor(() => expect(runs).toEqual([jobId]), { timeout: 10_000 });
+    const survivor = async (job: JobInfo<UploadJob>) => void runs.push(nameOf(job.data.uploadId));
+    await consumer(survivor, { expireSeconds: 1, maintenanceIntervalSeconds: 1 });
+    await consumer(survivor, { expireSeconds: 1, maintenanceIntervalSeconds: 1 });
+    await vi.waitFor(() => expect(runs).toEqual(['held-3']), { timeout: 10_000 });
+    expect(await holdRows('held-3')).toEqual([]);
+    // Two more sweeps of each process: nothing is queued again.
+    await new Promise((resolve) => setTimeout(resolve, 2_200));
+    expect(runs).toEqual(['held-3']);
+    expect(await jobRows('held-3')).toEqual([{ id: expect.not.stringMatching(uploadId), state: 'completed' }]);
   });
 
-  it('holds uploads in the backlog while the slot is busy, runs them in turn behind a fetched job, and deletes each with its commit', async () => {
+  it('holds uploads in the backlog while the slot is busy, runs them in turn behind a fetched job, and releases each with its commit', async () => {
     const { runs, finish, handler } = gated();
     const queue = await consumer(handler, {}, 2);
     const first = queue.reserveUpload<UploadJob & { note?: string }>()!;
-    first.start(await hold(first, 'backlog-1'), { uploadId: 'backlog-1' });
-    await vi.waitFor(() => expect(runs.map((r) => r.data.uploadId)).toEqual(['backlog-1']));
+    first.start({ uploadId: await hold(first, 'backlog-1') });
+    await vi.waitFor(() => expect(runs.map((r) => nameOf(r.data.uploadId))).toEqual(['backlog-1']));
     // The slot is busy: a job sent through the queue is fetched ahead and waits here.
-    await queue.enqueueUpload('backlog-queued');
+    await queue.enqueueUpload(idOf('backlog-queued'));
     await vi.waitFor(async () => expect((await jobRows('backlog-queued'))[0]?.state).toBe('active'));
     const second = queue.reserveUpload<UploadJob & { note?: string }>()!;
     const third = queue.reserveUpload<UploadJob & { note?: string }>()!;
@@ -173,36 +194,40 @@ describe.each(BACKENDS)('held upload jobs on $name', (backend) => {
     expect(third).toBeDefined();
     // The backlog holds two: the next upload goes through the queue.
     expect(queue.reserveUpload()).toBeUndefined();
-    second.start(await hold(second, 'backlog-2'), { uploadId: 'backlog-2', note: 'read in the ingest' });
+    second.start({ uploadId: await hold(second, 'backlog-2'), note: 'read in the ingest' });
     third.release();
     expect(queue.reserveUpload(), 'a released place is free again').toBeDefined();
     for (const next of ['backlog-1', 'backlog-queued']) {
-      finish(next);
-      await vi.waitFor(() => expect(runs.length).toBeGreaterThan(runs.findIndex((r) => r.data.uploadId === next) + 1));
+      finish(idOf(next));
+      await vi.waitFor(() => expect(runs.length).toBeGreaterThan(runs.findIndex((r) => nameOf(r.data.uploadId) === next) + 1));
     }
-    expect(runs.map((r) => r.data.uploadId)).toEqual(['backlog-1', 'backlog-queued', 'backlog-2']);
+    expect(runs.map((r) => nameOf(r.data.uploadId))).toEqual(['backlog-1', 'backlog-queued', 'backlog-2']);
     expect(runs[2]).toMatchObject({ data: { note: 'read in the ingest' }, retryCount: 0 });
-    finish('backlog-2');
-    await vi.waitFor(async () => expect([...(await jobRows('backlog-1')), ...(await jobRows('backlog-2'))]).toEqual([]));
+    finish(idOf('backlog-2'));
+    await vi.waitFor(async () => expect([...(await holdRows('backlog-1')), ...(await holdRows('backlog-2'))]).toEqual([]));
   });
 
-  it('puts the held jobs it never started back in the queue, due at once with every retry, when it stops', async () => {
+  it('queues the held uploads it never started, due at once with every retry, when it stops', async () => {
     const { runs, finish, handler } = gated();
     const stopping = await consumer(handler, { retries: 2 }, 1);
     const running = stopping.reserveUpload<UploadJob>()!;
-    running.start(await hold(running, 'stop-1'), { uploadId: 'stop-1' });
+    running.start({ uploadId: await hold(running, 'stop-1') });
     await vi.waitFor(() => expect(runs).toHaveLength(1));
     const waiting = stopping.reserveUpload<UploadJob>()!;
-    const heldId = await hold(waiting, 'stop-2');
-    waiting.start(heldId, { uploadId: 'stop-2' });
+    const uploadId = await hold(waiting, 'stop-2');
+    waiting.start({ uploadId });
     const stopped = stopping.stop(true);
-    finish('stop-1');
+    finish(idOf('stop-1'));
     await stopped;
-    const requeued = await handle.db.query<{ id: string; retry_limit: number; due: boolean }>(
-      `SELECT id, retry_limit, start_after <= now() AS due FROM pgboss.job WHERE data->>'uploadId' = 'stop-2'`,
+    const requeued = await handle.db.query<{ retry_limit: number; due: boolean }>(
+      `SELECT retry_limit, start_after <= now() AS due FROM pgboss.job WHERE data->>'uploadId' = $1`,
+      [uploadId],
     );
-    // Its lease was 120 s: it is due now only because it was put back.
-    expect(requeued).toEqual([{ id: expect.not.stringMatching(heldId), retry_limit: 2, due: true }]);
-    await vi.waitFor(async () => expect(['active', 'completed']).toContain((await jobRows('stop-2'))[0]?.state), { timeout: 5_000 });
+    // Its hold's lease was 120 s: it is due now only because it was queued at the stop.
+    expect(requeued).toEqual([{ retry_limit: 2, due: true }]);
+    expect(await holdRows('stop-2')).toEqual([]);
+    const taken: string[] = [];
+    await consumer(async (job) => void taken.push(nameOf(job.data.uploadId)));
+    await vi.waitFor(() => expect(taken).toEqual(['stop-2']), { timeout: 5_000 });
   });
 });
