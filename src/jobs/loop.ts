@@ -40,7 +40,7 @@ export interface LoopPorts<T> {
   fetch(queue: string, count: number): Promise<PgBoss.JobWithMetadata<T>[]>;
   /** Puts fetched jobs back in the queue untouched (their retry count unchanged). */
   release(queue: string, ids: string[]): Promise<void>;
-  /** Removes a held job whose handler succeeded, through `via` when given (the handler's commit). */
+  /** Settles a held job whose handler succeeded (for uploads, releases its hold), through `via` when given (the handler's commit). */
   settleHeld(queue: string, id: string, via?: SqlExecutor): Promise<void>;
   /**
    * Puts held jobs back in the queue with their stored data, in one commit: after their handler threw (for
@@ -57,7 +57,7 @@ export interface HeldJob<T> {
   retryLimit: number;
 }
 
-/** A slot reserved for a held job: start it once its job is committed, or release the slot. */
+/** A slot reserved for a held job: start it once its record (an upload's hold) is committed, or release the slot. */
 export interface HeldSlot<T> {
   start(job: HeldJob<T>): void;
   release(): void;
