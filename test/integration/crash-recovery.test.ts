@@ -47,6 +47,17 @@ function startWorker(env: Record<string, string>): Worker {
   };
 }
 
+/** Starts a worker process and waits until it has processed every upload of `ids`, then stops it. */
+async function rescue(env: Record<string, string>, ids: readonly string[]): Promise<void> {
+  const rescuer = startWorker(env);
+  try {
+    for (const id of ids) await rescuer.waitFor(new RegExp(`^processed ${id} `), 60_000);
+  } finally {
+    rescuer.child.kill('SIGTERM');
+    await new Promise((resolve) => rescuer.child.once('exit', resolve));
+  }
+}
+
 const BACKENDS = ['postgres', 'pglite'] as const;
 
 describe.each(BACKENDS)('a worker killed in the middle of processing (%s)', (backend) => {
@@ -89,13 +100,7 @@ describe.each(BACKENDS)('a worker killed in the middle of processing (%s)', (bac
     doomed.child.kill('SIGKILL');
     await new Promise((resolve) => doomed.child.once('exit', resolve));
 
-    const rescuer = startWorker(env);
-    try {
-      for (const id of ids) await rescuer.waitFor(new RegExp(`^processed ${id} `), 60_000);
-    } finally {
-      rescuer.child.kill('SIGTERM');
-      await new Promise((resolve) => rescuer.child.once('exit', resolve));
-    }
+    await rescue(env, ids);
 
     db = await open();
     const verdicts = await db.query<{ upload_id: string; n: number }>(
@@ -132,13 +137,7 @@ describe.each(BACKENDS)('a worker killed in the middle of processing (%s)', (bac
     expect((await db.query<{ upload_id: string }>('SELECT upload_id FROM upload_holds')).map((h) => h.upload_id).sort()).toEqual([...ids].sort());
     await db.close();
 
-    const rescuer = startWorker(env);
-    try {
-      for (const id of ids) await rescuer.waitFor(new RegExp(`^processed ${id} `), 60_000);
-    } finally {
-      rescuer.child.kill('SIGTERM');
-      await new Promise((resolve) => rescuer.child.once('exit', resolve));
-    }
+    await rescue(env, ids);
     db = await open();
     const verdicts = await db.query<{ upload_id: string; n: number }>('SELECT upload_id, count(*)::int AS n FROM verdicts WHERE upload_id = ANY($1::uuid[]) GROUP BY upload_id', [ids]);
     expect(verdicts.map((v) => v.upload_id).sort()).toEqual([...ids].sort());
