@@ -13,9 +13,7 @@ export function holdStatement(uploadId: string, leaseSeconds: number): Statement
 
 /** Releases holds: the upload's verdict committed, or its job went back to the queue. */
 export function releaseHoldsStatement(uploadIds: readonly string[]): Statement {
-  return uploadIds.length === 1
-    ? { sql: 'DELETE FROM upload_holds WHERE upload_id = $1', params: [uploadIds[0]] }
-    : { sql: 'DELETE FROM upload_holds WHERE upload_id = ANY($1::uuid[])', params: [uploadIds] };
+  return { sql: 'DELETE FROM upload_holds WHERE upload_id = ANY($1::uuid[])', params: [uploadIds] };
 }
 
 /**

@@ -168,7 +168,7 @@ export class JobQueue {
         // Only uploads are held (reserveUpload): a held job's id is its upload's.
         settleHeld: async (_name, uploadId, via) => {
           const { sql, params = [] } = releaseHoldsStatement([uploadId]);
-          await (via ? via.executeSql(sql, [...params]) : this.#db.query(sql, params));
+          await (via ?? executorFor(this.#db)).executeSql(sql, [...params]);
         },
         requeueHeld: (_name, jobs, afterFailure) => this.#requeueHeldUploads(jobs as ReadonlyArray<{ id: string; stored: UploadJob }>, afterFailure),
       },
